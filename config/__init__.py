@@ -1,0 +1,1 @@
+"""Settings per environment (settings.py) and the protocol's parameters (protocol/)."""

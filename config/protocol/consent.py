@@ -1,0 +1,4 @@
+"""Protocol parameters: consent."""
+from . import Parameter
+
+PARAMETERS: tuple[Parameter, ...] = ()

@@ -1,0 +1,4 @@
+"""Protocol parameters: eligibility."""
+from . import Parameter
+
+PARAMETERS: tuple[Parameter, ...] = ()

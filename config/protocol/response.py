@@ -1,0 +1,4 @@
+"""Protocol parameters: response."""
+from . import Parameter
+
+PARAMETERS: tuple[Parameter, ...] = ()

@@ -1,0 +1,4 @@
+"""Protocol parameters: safety."""
+from . import Parameter
+
+PARAMETERS: tuple[Parameter, ...] = ()

@@ -1,0 +1,4 @@
+"""Protocol parameters: treatment."""
+from . import Parameter
+
+PARAMETERS: tuple[Parameter, ...] = ()

@@ -1,0 +1,1 @@
+"""eCRF declarations and their edit checks (pure: no Flask, no SQLAlchemy)."""

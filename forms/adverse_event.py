@@ -1,0 +1,4 @@
+"""eCRF: adverse_event."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

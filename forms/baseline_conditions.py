@@ -1,0 +1,4 @@
+"""eCRF: baseline_conditions."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

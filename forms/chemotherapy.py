@@ -1,0 +1,4 @@
+"""eCRF: chemotherapy."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

@@ -1,0 +1,4 @@
+"""eCRF: conmeds."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

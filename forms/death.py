@@ -1,0 +1,4 @@
+"""eCRF: death."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

@@ -1,0 +1,4 @@
+"""eCRF: infusion."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

@@ -1,0 +1,4 @@
+"""eCRF: nk_product."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

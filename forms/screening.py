@@ -1,0 +1,4 @@
+"""eCRF: screening."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

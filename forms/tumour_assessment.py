@@ -1,0 +1,4 @@
+"""eCRF: tumour_assessment."""
+from .core import FormDef
+
+FORMS: tuple[FormDef, ...] = ()

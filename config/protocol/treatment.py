@@ -1,4 +1,71 @@
-"""Protocol parameters: treatment."""
+"""Protocol parameters: treatment (NK-cell dose, infusion schedule and window, product release, vital signs)."""
 from . import Parameter
 
-PARAMETERS: tuple[Parameter, ...] = ()
+_REG = "registry record NCT06674265 (arm description)"
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # Dose and schedule (spec section 0, CFG.nk_*)
+    Parameter("nk_dose_per_kg", 5_000_000, "viable NK cells/kg", "spec 0 CFG.nk_dose_per_kg", _REG),
+    Parameter("nk_dose_tolerance_soft_pct", 10, "%", "spec 0 CFG.nk_dose_tolerance_pct; spec 7 DOSE_ACTUAL",
+              "deviation from the planned dose beyond which a query is raised", assumption=True),
+    Parameter("nk_dose_tolerance_hard_pct", 20, "%", "spec 0 CFG.nk_dose_tolerance_pct; spec 7 DOSE_ACTUAL",
+              "deviation from the planned dose beyond which the infusion record is refused", assumption=True),
+    Parameter("nk_base_infusions", 3, "infusions", "spec 0 CFG.nk_base_infusions", _REG),
+    Parameter("nk_max_infusions", 5, "infusions", "spec 0 CFG.nk_max_infusions", f"{_REG}: 3 + up to 2"),
+    Parameter("infusion_window_min_days", 7, "days after the end of the chemotherapy course",
+              "spec 0 CFG.infusion_window_days_after_chemo",
+              'registry arm text "seven to ten days" (detailed description says "10 days"; 7-10 chosen)'),
+    Parameter("infusion_window_max_days", 10, "days after the end of the chemotherapy course",
+              "spec 0 CFG.infusion_window_days_after_chemo",
+              'registry arm text "seven to ten days" (detailed description says "10 days"; 7-10 chosen)'),
+    Parameter("infusion_hard_min_days", 5, "days after the end of the chemotherapy course",
+              "spec 7 Administration CRF CHEMO_COURSE_END_DT",
+              "an infusion earlier than this after chemotherapy is refused", assumption=True),
+    Parameter("weight_recency_days", 7, "days before the infusion", "spec 7 Administration CRF WEIGHT_DT",
+              "the dose is calculated on a weight measured at most this long before the infusion", assumption=True),
+    Parameter("weight_entry_range_kg", [5, 100], "kg", "spec 7 Administration CRF WEIGHT_KG",
+              "plausible body weight of a 2-16 year old study subject"),
+    Parameter("thaw_to_start_max_min", 60, "minutes", "spec 7 Administration CRF THAW_DTC/INF_START_DTC",
+              "spec suggests 60-120 min; the stricter end chosen (viability and DMSO exposure after thaw)",
+              assumption=True),
+    Parameter(
+        "vital_sign_entry_ranges",
+        {"TEMP_C": [34, 43], "HR": [30, 250], "SBP": [40, 220], "DBP": [20, 150], "RR": [5, 80],
+         "SPO2": [50, 100]},
+        "deg C, /min, mm Hg, /min, %",
+        "spec 7 Administration CRF vitals (range HARD)",
+        "physiologically possible values; spec gives T, HR, SBP, SpO2; DBP and RR ranges chosen to match",
+        assumption=True,
+    ),
+    Parameter(
+        "vital_sign_clinical_ranges",
+        {"TEMP_C": [35.5, 37.9], "HR": [60, 160], "SBP": [80, 140], "DBP": [40, 90], "RR": [12, 40],
+         "SPO2": [94, 100]},
+        "deg C, /min, mm Hg, /min, %",
+        "spec 7 Administration CRF vitals (clinical SOFT)",
+        "paediatric (2-16 y) alert limits around an infusion: fever from 38.0 (CTCAE), SpO2 94 % (spec 0)",
+        assumption=True,
+    ),
+    # Product release (spec section 7)
+    Parameter("release_at_risk_allowed", False, "switch", "spec 7 QC_STERILITY",
+              "release with sterility culture pending (requires a negative Gram stain) only if the sponsor allows",
+              assumption=True),
+    Parameter("release_endotoxin_max_eu_ml", 5.0, "EU/mL (product must be below)", "spec 7 QC_ENDOTOX",
+              "Cytotherapy 2012 TC-NK release table (PMC4787300); USP <85>", assumption=True),
+    Parameter("release_viability_min_pct", 70, "% viable post-thaw", "spec 7 QC_VIAB_POSTTHAW",
+              "PMC4787300 (> 70 %); common cell-therapy floor", assumption=True),
+    Parameter("release_purity_nk_min_pct", 70, "% CD56+CD3- of viable CD45+", "spec 7 QC_PURITY_NK",
+              "PMC4787300 (allogeneic >= 70 %); CliniMACS products typically ~90 %", assumption=True),
+    Parameter("release_cd3_max_per_kg", 100_000, "CD3+ cells/kg recipient", "spec 7 QC_CD3_PER_KG",
+              "common haploidentical limit (GVHD risk); alternative < 2x10^5/kg (PMC4787300)", assumption=True),
+    Parameter("release_cd19_max_per_kg", 100_000, "CD19+ cells/kg recipient", "spec 7 QC_CD19_PER_KG",
+              "EBV-PTLD risk; spec leaves the limit to configuration (SOFT)", assumption=True),
+    Parameter("release_potency_min_pct", 20, "% K562 lysis at E:T 20:1 (must exceed)", "spec 7 QC_POTENCY",
+              "PMC4787300 (> 20 % lysis at 20:1), SOFT", assumption=True),
+    Parameter("release_storage_max_temp_c", -135, "deg C", "spec 7 STOR_TEMP_C",
+              "vapour-phase LN2 storage at or below -135 deg C (registry's -198 deg C is a typo, P15)",
+              assumption=True),
+    Parameter("donor_cmv_positive_allowed", True, "switch", "spec 7 Donor eligibility",
+              "CMV serostatus per site policy: if allowed a CMV-positive donor raises a query, else a refusal",
+              assumption=True),
+)

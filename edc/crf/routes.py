@@ -1,0 +1,166 @@
+"""Every eCRF page, built from its declaration: adding a form never adds a view."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.core import Finding
+from forms.schedule import belongs, event
+
+from ..db import get_session, transaction
+from ..permissions import requires, user_can
+from ..services import crf as crf_service
+from ..services import queries as query_service
+from ..services.errors import DomainError, EntryRefused, NotFound, StaleRecord
+from ..subjects.routes import load_subject
+from ..wiring import ledger_config
+from .wtf import MISSING_SUFFIX, form_class, html_input_type, input_mode
+
+bp = Blueprint("crf", __name__, url_prefix="/subjects/<code>/forms")
+
+SLOT = "/<event_key>/<int:event_repeat>/<form_key>/<int:repeat_no>"
+
+
+def _slot(event_key: str, event_repeat: int, form_key: str, repeat_no: int) -> crf_service.Slot:
+    if not belongs(event_key, form_key) or event_repeat < 1 or repeat_no < 1:
+        abort(404)
+    spec = event(event_key)
+    if not spec.repeating and event_repeat != 1:
+        abort(404)
+    if spec.max_repeats and event_repeat > spec.max_repeats:
+        abort(404)
+    return crf_service.Slot(event_key, event_repeat, form_key, repeat_no)
+
+
+def _submitted(form_def, wtform) -> tuple[dict, dict]:
+    data = {spec.name: wtform[spec.name].data for spec in form_def.entered_fields}
+    missing = {spec.name: wtform[spec.name + MISSING_SUFFIX].data for spec in form_def.entered_fields
+               if wtform[spec.name + MISSING_SUFFIX].data}
+    return data, missing
+
+
+def _findings_by_field(findings: list[Finding]) -> dict[str, list[Finding]]:
+    by_field: dict[str, list[Finding]] = {}
+    for finding in findings:
+        for name in finding.fields or ("",):
+            by_field.setdefault(name, []).append(finding)
+    return by_field
+
+
+def _render(subject, slot, form_def, instance, wtform, *, hard=(), soft=(), changes=None, status=200):
+    queries = query_service.for_instance(get_session(), instance)
+    return render_template(
+        "crf/form.html", subject=subject, slot=slot, form_def=form_def, instance=instance, wtform=wtform,
+        event_title=event(slot.event_key).title(slot.event_repeat),
+        hard=_findings_by_field(list(hard)), soft=_findings_by_field(list(soft)), changes=changes,
+        derived=crf_service.derived_values(instance), queries=queries,
+        missing_suffix=MISSING_SUFFIX, html_input_type=html_input_type, input_mode=input_mode,
+        may_edit=user_can(current_user, "crf.enter", subject.site_id),
+        may_query=user_can(current_user, "query.open", subject.site_id),
+    ), status
+
+
+@bp.get(SLOT)
+@requires("subject.view")
+def form(code, event_key, event_repeat, form_key, repeat_no):
+    subject = load_subject(code)
+    slot = _slot(event_key, event_repeat, form_key, repeat_no)
+    session = get_session()
+    form_def, instance = crf_service.instance_for_view(session, subject, slot)
+    stored = crf_service.current_values(instance)
+    wtform = form_class(form_def)(formdata=None)
+    for spec in form_def.entered_fields:
+        row = stored.get(spec.name)
+        wtform[spec.name].data = row.value if row else None
+        wtform[spec.name + MISSING_SUFFIX].data = row.missing_reason if row else ""
+    wtform.form_version.data = str(form_def.version)
+    wtform.revision.data = str(instance.revision if instance else 0)
+    soft = []
+    if instance is not None and not instance.removed:
+        soft = crf_service.evaluate_for_subject(session, subject, form_def, slot, {k: v.value for k, v in stored.items()}, instance).soft
+    return _render(subject, slot, form_def, instance, wtform, soft=soft)
+
+
+@bp.post(SLOT)
+@requires("crf.enter")
+def save(code, event_key, event_repeat, form_key, repeat_no):
+    subject = load_subject(code, "crf.enter")
+    slot = _slot(event_key, event_repeat, form_key, repeat_no)
+    session = get_session()
+    form_def, instance = crf_service.instance_for_view(session, subject, slot)
+    wtform = form_class(form_def)()
+    if not wtform.validate():
+        flash("Some values are not in the expected format. Nothing was saved; correct the marked fields.", "error")
+        return _render(subject, slot, form_def, instance, wtform, status=422)
+    data, missing = _submitted(form_def, wtform)
+    confirmed = wtform.confirm.data == "yes"
+    try:
+        with transaction(session):
+            result = crf_service.save_form(
+                session, ledger_config(), current_user, subject, slot, data, missing,
+                reason_code=wtform.reason_code.data if confirmed else None,
+                reason_text=wtform.reason_text.data if confirmed else None,
+                expected_revision=int(wtform.revision.data) if (wtform.revision.data or "").isdigit() else None,
+                form_version=int(wtform.form_version.data) if (wtform.form_version.data or "").isdigit() else None,
+            )
+    except crf_service.HardCheckFailed as error:
+        flash("The form was not saved: a protocol check failed. See the marked fields.", "error")
+        return _render(subject, slot, form_def, instance, wtform, hard=error.findings, status=422)
+    except crf_service.ReasonRequired as error:
+        if confirmed:
+            flash("Choose a reason for change and explain it.", "error")
+        return _render(subject, slot, form_def, instance, wtform, changes=error.changes, status=200 if not confirmed else 422)
+    except (EntryRefused, StaleRecord) as error:
+        flash(str(error), "error")
+        return _render(subject, slot, form_def, instance, wtform, status=409)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(str(error), "error")
+        return _render(subject, slot, form_def, instance, wtform, status=403)
+    if not result.changes:
+        flash("No change to save.", "success")
+    else:
+        soft = len(result.evaluation.soft)
+        note = f" {soft} check{'s' if soft != 1 else ''} need{'s' if soft == 1 else ''} attention: see the queries." if soft else ""
+        flash(f"Saved {form_def.title}.{note}", "warning" if soft else "success")
+    return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
+
+
+@bp.post(SLOT + "/remove")
+@requires("crf.enter")
+def remove(code, event_key, event_repeat, form_key, repeat_no):
+    subject = load_subject(code, "crf.enter")
+    slot = _slot(event_key, event_repeat, form_key, repeat_no)
+    session = get_session()
+    instance = crf_service.find_instance(session, subject, slot)
+    if instance is None:
+        abort(404)
+    try:
+        with transaction(session):
+            crf_service.remove_form(session, ledger_config(), current_user, subject, instance, request.form.get("reason", ""))
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash("The form was removed (kept in the record and the audit trail).", "success")
+    return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
+
+
+@bp.post(SLOT + "/queries")
+@requires("query.open")
+def open_query(code, event_key, event_repeat, form_key, repeat_no):
+    subject = load_subject(code, "query.open")
+    slot = _slot(event_key, event_repeat, form_key, repeat_no)
+    session = get_session()
+    instance = crf_service.find_instance(session, subject, slot)
+    if instance is None:
+        abort(404)
+    try:
+        with transaction(session):
+            query_service.open_query(session, ledger_config(), current_user, subject, instance,
+                                     request.form.get("field") or None, request.form.get("text", ""))
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash("Query opened; the site will see it on their home page.", "success")
+    return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))

@@ -1,0 +1,64 @@
+"""WTForms classes built from the form declarations.
+
+Validators here check syntax only (type, range, code list) by calling the same parser the pure check
+runner uses, so the page, the service and the harness agree; the protocol rules run in the service.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional, ValidationError
+
+from forms.core import MISSING_REASONS, Field, FormDef, SyntaxProblem, parse_value
+
+from ..services.crf import REASONS_FOR_CHANGE
+
+MISSING_SUFFIX = "__missing"
+
+
+def _syntax(spec: Field):
+    def check(_form, field):
+        raw = field.data
+        if raw is None or not str(raw).strip():
+            return
+        try:
+            parse_value(spec, str(raw))
+        except SyntaxProblem as problem:
+            raise ValidationError(str(problem)) from None
+
+    return check
+
+
+def _input(spec: Field):
+    kwargs = {"label": spec.label, "description": spec.help, "validators": [Optional(), _syntax(spec)]}
+    if spec.type in ("code", "yesno"):
+        return SelectField(choices=[("", "- choose -")] + list(spec.choices), validate_choice=False, **kwargs)
+    if spec.type == "text" and spec.max_length > 200:
+        return TextAreaField(**kwargs)
+    return StringField(**kwargs)
+
+
+@cache
+def form_class(form: FormDef) -> type[FlaskForm]:
+    attributes = {}
+    for spec in form.entered_fields:
+        attributes[spec.name] = _input(spec)
+        attributes[spec.name + MISSING_SUFFIX] = SelectField(
+            "Reason left blank", choices=[("", "-")] + list(MISSING_REASONS), validate_choice=True, validators=[Optional()]
+        )
+    attributes["form_version"] = HiddenField()
+    attributes["revision"] = HiddenField()
+    attributes["confirm"] = HiddenField()
+    attributes["reason_code"] = SelectField("Reason for change", choices=[("", "- choose -")] + list(REASONS_FOR_CHANGE), validators=[Optional()])
+    attributes["reason_text"] = TextAreaField("Explain the change", validators=[Optional()])
+    return type(f"{form.key.title()}Form", (FlaskForm,), attributes)
+
+
+def html_input_type(spec: Field) -> str:
+    return {"date": "date", "datetime": "datetime-local", "time": "time"}.get(spec.type, "text")
+
+
+def input_mode(spec: Field) -> str | None:
+    return {"integer": "numeric", "decimal": "decimal"}.get(spec.type)

@@ -14,6 +14,7 @@ from ..services import queries as query_service
 from ..services.errors import DomainError, EntryRefused, NotFound, StaleRecord
 from ..subjects.routes import load_subject
 from ..wiring import ledger_config
+from .extras import form_extras, grade_definitions
 from .wtf import MISSING_SUFFIX, form_class, html_input_type, input_mode
 
 bp = Blueprint("crf", __name__, url_prefix="/subjects/<code>/forms")
@@ -57,6 +58,7 @@ def _render(subject, slot, form_def, instance, wtform, *, hard=(), soft=(), chan
         missing_suffix=MISSING_SUFFIX, html_input_type=html_input_type, input_mode=input_mode,
         may_edit=user_can(current_user, "crf.enter", subject.site_id),
         may_query=user_can(current_user, "query.open", subject.site_id),
+        **form_extras(get_session(), form_def.key, instance),
     ), status
 
 
@@ -164,3 +166,13 @@ def open_query(code, event_key, event_repeat, form_key, repeat_no):
     else:
         flash("Query opened; the site will see it on their home page.", "success")
     return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
+
+
+@bp.get("/dictionary/grades")
+@requires("subject.view")
+def dictionary_grades(code):
+    """The grades defined for a CTCAE term, with their definitions (for the AE page's grade list)."""
+    from flask import jsonify
+
+    load_subject(code)
+    return jsonify(grade_definitions(get_session(), request.args.get("term", "")))

@@ -9,6 +9,7 @@ from functools import cache
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from forms.core import MISSING_REASONS, Field, FormDef, SyntaxProblem, parse_value
@@ -16,6 +17,12 @@ from forms.core import MISSING_REASONS, Field, FormDef, SyntaxProblem, parse_val
 from ..services.crf import REASONS_FOR_CHANGE
 
 MISSING_SUFFIX = "__missing"
+
+
+def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
+    """WTForms choices from (code, label) pairs, with an optional blank first option."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(code, label) for code, label in pairs]
 
 
 def _syntax(spec: Field):
@@ -34,7 +41,7 @@ def _syntax(spec: Field):
 def _input(spec: Field):
     kwargs = {"label": spec.label, "description": spec.help, "validators": [Optional(), _syntax(spec)]}
     if spec.type in ("code", "yesno"):
-        return SelectField(choices=[("", "- choose -")] + list(spec.choices), validate_choice=False, **kwargs)
+        return SelectField(choices=choices(spec.choices, "- choose -"), validate_choice=False, **kwargs)
     if spec.type == "text" and spec.max_length > 200:
         return TextAreaField(**kwargs)
     return StringField(**kwargs)
@@ -46,12 +53,12 @@ def form_class(form: FormDef) -> type[FlaskForm]:
     for spec in form.entered_fields:
         attributes[spec.name] = _input(spec)
         attributes[spec.name + MISSING_SUFFIX] = SelectField(
-            "Reason left blank", choices=[("", "-")] + list(MISSING_REASONS), validate_choice=True, validators=[Optional()]
+            "Reason left blank", choices=choices(MISSING_REASONS, "-"), validate_choice=True, validators=[Optional()]
         )
     attributes["form_version"] = HiddenField()
     attributes["revision"] = HiddenField()
     attributes["confirm"] = HiddenField()
-    attributes["reason_code"] = SelectField("Reason for change", choices=[("", "- choose -")] + list(REASONS_FOR_CHANGE), validators=[Optional()])
+    attributes["reason_code"] = SelectField("Reason for change", choices=choices(REASONS_FOR_CHANGE, "- choose -"), validators=[Optional()])
     attributes["reason_text"] = TextAreaField("Explain the change", validators=[Optional()])
     return type(f"{form.key.title()}Form", (FlaskForm,), attributes)
 

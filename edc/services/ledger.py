@@ -13,12 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from audit.chain import genesis_payload, rotation_payload
 from audit.checkpoint import Checkpoint
-from audit.entry import GENESIS_PREV, Actor, Entry, RecordRef, next_timestamp, seal
+from audit.entry import KEY_ROTATED_ACTION, Actor, Entry, RecordRef, next_timestamp, seal
+from audit.hashing import GENESIS_PREV
 from audit.keys import KeyFileError, LedgerSigner, load_signer
 from audit.merkle import MerkleTree
 
@@ -66,36 +67,66 @@ def signer_for(config: LedgerConfig) -> LedgerSigner:
     return _signer_cache[cache_key]
 
 
-def _lock_head(session: Session) -> None:
+@dataclass(frozen=True)
+class Appended:
+    """What callers need of an entry just appended (the row itself is never updated)."""
+
+    seq: int
+    ts: str
+    action: str
+    leaf_hash: bytes
+    key_id: str
+    next_key_id: str
+
+    @property
+    def entry_hash(self) -> str:
+        return self.leaf_hash.hex()
+
+
+_HEAD = "edc_ledger_head"
+_INSERT = insert(LedgerEntry.__table__)
+
+
+def _head(session: Session) -> Appended | None:
+    """The chain head, read once per transaction under the lock, then kept in ``session.info``.
+
+    The cache is keyed by the transaction object: a new transaction re-reads the head (and takes the
+    lock again), so a head seen in an earlier transaction is never trusted.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
     # SQLite: the transaction began with BEGIN IMMEDIATE and already holds the write lock.
+    row = session.execute(
+        select(LedgerEntry.seq, LedgerEntry.ts, LedgerEntry.action, LedgerEntry.leaf_hash, LedgerEntry.key_id, LedgerEntry.body)
+        .order_by(LedgerEntry.seq.desc()).limit(1)
+    ).first()
+    head = None
+    if row is not None:
+        next_key = Entry.from_bytes(bytes(row.body)).payload["new_key_id"] if row.action == KEY_ROTATED_ACTION else row.key_id
+        head = Appended(row.seq, row.ts, row.action, bytes(row.leaf_hash), row.key_id, next_key)
+    session.info[_HEAD] = (transaction, head)
+    return head
 
 
-def _head(session: Session) -> LedgerEntry | None:
-    return session.execute(select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(1)).scalar_one_or_none()
-
-
-def _store(session: Session, entry: Entry, signer: LedgerSigner) -> LedgerEntry:
+def _store(session: Session, entry: Entry, signer: LedgerSigner) -> Appended:
     sealed = seal(entry, signer)
-    row = LedgerEntry(
-        seq=sealed.seq,
-        ts=entry.ts,
-        action=entry.action,
-        actor_id=entry.actor.user_id,
-        site=entry.record.site,
-        subject=entry.record.subject,
-        form=entry.record.form,
-        instance=entry.record.instance,
-        body=sealed.body,
-        leaf_hash=sealed.leaf_hash,
-        prev_hash=bytes.fromhex(entry.prev),
-        signature=sealed.signature,
-        key_id=sealed.key_id,
+    session.connection().execute(
+        _INSERT,
+        {
+            "seq": sealed.seq, "ts": entry.ts, "action": entry.action, "actor_id": entry.actor.user_id,
+            "site": entry.record.site, "subject": entry.record.subject, "form": entry.record.form,
+            "instance": entry.record.instance, "body": sealed.body, "leaf_hash": sealed.leaf_hash,
+            "prev_hash": bytes.fromhex(entry.prev), "signature": sealed.signature, "key_id": sealed.key_id,
+        },
     )
-    session.add(row)
-    session.flush()
-    return row
+    next_key = entry.payload["new_key_id"] if entry.action == KEY_ROTATED_ACTION else sealed.key_id
+    appended = Appended(sealed.seq, entry.ts, entry.action, sealed.leaf_hash, sealed.key_id, next_key)
+    session.info[_HEAD] = (session.get_transaction(), appended)
+    return appended
 
 
 def append(
@@ -107,14 +138,13 @@ def append(
     record: RecordRef | None = None,
     payload: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> LedgerEntry:
-    """Append one entry in the caller's transaction and return the stored row.
+) -> Appended:
+    """Append one entry in the caller's transaction.
 
     :raises LedgerUnavailable: when the ledger key cannot be used.
     :raises audit.canonical.CanonicalError: when the payload holds a value JSON cannot keep exactly.
     """
     signer = signer_for(config)
-    _lock_head(session)
     head = _head(session)
     if head is None:
         head = _store(session, _genesis(config, signer), signer)
@@ -127,17 +157,17 @@ def append(
         payload=payload or {},
         reason=reason,
         prev=head.leaf_hash.hex(),
-        key_id=head.key_id if head.action != "ledger.key_rotated" else _rotated_key_id(head),
+        key_id=head.next_key_id,
     )
     if entry.key_id != signer.key_id:
         raise LedgerUnavailable(
             f"the ledger key file holds key {signer.key_id} but the ledger expects {entry.key_id}; "
             "rotate keys with 'edc ledger rotate-key', never by replacing the file"
         )
-    row = _store(session, entry, signer)
-    if config.checkpoint_every and row.seq % config.checkpoint_every == 0:
+    appended = _store(session, entry, signer)
+    if config.checkpoint_every and appended.seq % config.checkpoint_every == 0:
         make_checkpoint(session, config)
-    return row
+    return appended
 
 
 def _genesis(config: LedgerConfig, signer: LedgerSigner) -> Entry:
@@ -154,11 +184,7 @@ def _genesis(config: LedgerConfig, signer: LedgerSigner) -> Entry:
     )
 
 
-def _rotated_key_id(rotation_row: LedgerEntry) -> str:
-    return Entry.from_bytes(rotation_row.body).payload["new_key_id"]
-
-
-def rotate_key(session: Session, config: LedgerConfig, new_signer: LedgerSigner, actor: Actor, reason: str) -> LedgerEntry:
+def rotate_key(session: Session, config: LedgerConfig, new_signer: LedgerSigner, actor: Actor, reason: str) -> Appended:
     """Introduce ``new_signer``'s key with an entry signed by the key now in force."""
     return append(
         session,

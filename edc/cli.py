@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "edc.commands.checks",
     "edc.commands.dictionary",
     "edc.commands.ledger",
+    "edc.commands.demo",
     "edc.commands.users",
     "edc.commands.sites",
 )

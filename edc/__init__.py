@@ -16,8 +16,11 @@ BLUEPRINTS = (
     "edc.home.routes",
     "edc.subjects.routes",
     "edc.crf.routes",
+    "edc.safety.routes",
     "edc.monitor.routes",
     "edc.audit_ui.routes",
+    "edc.auditor.routes",
+    "edc.exports.routes",
 )
 
 

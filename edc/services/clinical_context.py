@@ -3,6 +3,7 @@ from the subject's other forms, in the shape its module docstring (and the harne
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, Mapping
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,11 @@ from ..models import FormInstance, Subject
 from .consent_state import latest_record
 from .context import builder, instances, values_of
 from .dictionary import active_dictionary
+
+
+def site_now(subject: Subject) -> datetime:
+    """The site's wall-clock time, naive like the datetimes typed on its forms."""
+    return datetime.now(timezone.utc).astimezone(ZoneInfo(subject.site.timezone)).replace(tzinfo=None)
 
 
 def _date(text: str | None) -> date | None:
@@ -99,8 +105,8 @@ def adverse_event_context(session, subject, slot, data, instance) -> dict[str, A
         "arm": subject.arm,
         "infusions": _infusions(session, subject),
         "death_recorded": bool(instances(session, subject, "death")),
-        "now": datetime.now(timezone.utc).isoformat(),
-        "as_of": date.today().isoformat(),
+        "now": site_now(subject).isoformat(),
+        "as_of": site_now(subject).date().isoformat(),
     }
 
 

@@ -70,3 +70,18 @@ def casebook(code: str):
     subject = load_subject(code)
     rows = subject_service.casebook(get_session(), subject)
     return render_template("subjects/casebook.html", subject=subject, rows=rows, arms=ARMS, form_title=lambda k: get_form(k).title)
+
+
+@bp.get("/<code>/timeline")
+@requires("subject.view")
+def timeline(code: str):
+    from markupsafe import Markup
+
+    from ..services import timeline as timeline_service
+
+    subject = load_subject(code)
+    session = get_session()
+    points = timeline_service.points(session, subject)
+    infusions = timeline_service.infusion_days(session, subject)
+    return render_template("subjects/timeline.html", subject=subject, points=points, infusions=infusions,
+                           series=timeline_service.SERIES, chart=Markup(timeline_service.svg(points, infusions)))

@@ -209,3 +209,20 @@ def test_response_is_derived_against_the_saved_baseline_and_rederived_when_the_b
     rederived = [e for e in ledger_entries(db, "crf.updated") if e.reason == "Re-derived after a change to an earlier assessment"]
     assert [e.record.instance for e in rederived] == ["response.1/tumour_assessment.1"]
     assert {"field": "PRIM_RESP", "old": "PR", "new": "SD"} in rederived[0].payload["derived"]
+
+
+def test_the_response_timeline_charts_saved_assessments_and_infusions(investigator, make_subject, enrol, save, client, login):
+    subject = enrol(make_subject(investigator), investigator)
+    save(investigator, subject, "screening", 1, "tumour_assessment", BASELINE)
+    save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
+    save(investigator, subject, "infusion", 1, "nk_product", PRODUCT)
+    save(investigator, subject, "infusion", 1, "infusion", INFUSION)
+    save(investigator, subject, "response", 1, "tumour_assessment",
+         {**BASELINE, "ASSESS_DT": "2026-12-20", "ASSESS_TYPE": "RESPONSE", "ASSESS_NO": "1", "MIBG_DT": "2026-12-20",
+          "CTMRI_DT": "2026-12-20", "BM_DT": "2026-12-20", "PRIM_LD_MM": "30", "PRIM_UPTAKE": "IMPROVED",
+          "MET_NONTARGET": "ABSENT"})
+    login(client, investigator)
+    page = client.get(f"/subjects/{subject.code}/timeline").get_data(as_text=True)
+    assert "<svg" in page and "<polyline" in page
+    assert "NK 1 on 2026-11-14" in page
+    assert "<td>2026-12-20</td><td>Assessment 1</td>" in page and "<td>PR</td>" in page

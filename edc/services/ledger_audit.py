@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from audit.bundle import MANIFEST_FILE, write_bundle
 from audit.checkpoint import parse_checkpoint, parse_checkpoint_unverified
-from audit.hashing import leaf_hash
+from audit.hashing import EMPTY_ROOT, leaf_hash
 from audit.keys import b64, unb64
 from audit.merkle import MerkleTree, ProofError, verify_inclusion
 from audit.verifier import VerificationReport, verify_entries
@@ -36,7 +36,14 @@ def verify_database(
     trusted_checkpoint: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
-    """Verify the whole stored ledger, its checkpoints, key history and consent precedence."""
+    """Verify the whole stored ledger, its checkpoints, key history and consent precedence.
+
+    A database that has never written an entry has an empty ledger, which is intact (nothing to
+    prove) - unless the auditor holds a checkpoint, which an empty ledger cannot extend.
+    """
+    if trusted_checkpoint is None and entry_count(session) == 0:
+        return VerificationReport(ok=True, entries_checked=0, checkpoints_checked=0, key_history=[], first_bad_seq=None,
+                                  problem=None, head_size=0, head_root_hex=EMPTY_ROOT.hex())
     return verify_entries(
         ledger_service.iter_records(session),
         trusted_keys=trusted_keys,

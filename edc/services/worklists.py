@@ -3,20 +3,20 @@
 Site staff: forms still incomplete and open queries waiting for their answer.  Monitors: source
 data verification pending and values changed since verified.  Data managers: query aging and what
 blocks locking.  Investigators: forms awaiting their signature.  Auditors: the ledger's latest
-signed checkpoint and the last recorded verification.
+signed checkpoint and the last verification run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.entry import Entry
 from forms.registry import UnknownForm, get_form
 
-from ..models import FormInstance, LedgerEntry, Subject
+from ..models import FormInstance, Subject
 from ..permissions import role_usable, roles_of, site_ids_for
 from . import ledger as ledger_service
 from . import locks, queries, sdv, signatures
@@ -129,24 +129,41 @@ def _investigator_panels(session: Session, user) -> list[Panel]:
                   _url("monitor.sign_batch"))]
 
 
+def _ledger_page() -> str | None:
+    return _url("auditor.ledger") or _url("audit_ui.ledger")
+
+
+def _recent_verification() -> dict | None:
+    """The latest browser verification run (the auditor area keeps runs in the instance folder)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    from ..auditor.runs import RUNS_FOLDER, RunStore
+
+    runs = RunStore(Path(current_app.instance_path) / RUNS_FOLDER).recent(1)
+    return runs[0] if runs else None
+
+
 def _auditor_panels(session: Session) -> list[Panel]:
     checkpoint = ledger_service.latest_checkpoint(session)
     rows = []
     if checkpoint is not None:
         rows.append({"Latest checkpoint": f"{checkpoint.size} entries", "Root hash": bytes(checkpoint.root_hash).hex(),
-                     "Signed at (UTC)": checkpoint.ts, "url": _url("audit_ui.ledger")})
-    last = session.execute(
-        select(LedgerEntry).where(LedgerEntry.action.like("%verif%")).order_by(LedgerEntry.seq.desc()).limit(1)
-    ).scalar_one_or_none()
+                     "Signed at (UTC)": checkpoint.ts, "url": _ledger_page()})
+    run = _recent_verification()
     verification = []
-    if last is not None:
-        entry = Entry.from_bytes(bytes(last.body))
-        outcome = entry.payload.get("ok", entry.payload.get("result", entry.payload.get("status")))
-        verification.append({"Last verification": entry.ts, "By": entry.actor.name, "Action": entry.action,
-                             "Outcome": "passed" if outcome is True else ("failed" if outcome is False else str(outcome or "recorded"))})
+    if run is not None:
+        result = run.get("result") or {}
+        if run.get("state") == "done":
+            outcome = "passed" if result.get("ok") else f"FAILED: {result.get('summary') or result.get('problem')}"
+        else:
+            outcome = run.get("state", "unknown")
+        verification.append({"Last verification": run.get("started_at", ""), "By": run.get("started_by", ""),
+                             "Outcome": outcome, "url": _ledger_page()})
     return [
-        Panel("Ledger checkpoint", rows, "No checkpoint has been signed yet."),
-        Panel("Ledger verification", verification, "No verification has been recorded yet: verify the ledger."),
+        Panel("Ledger checkpoint", rows, "No checkpoint has been signed yet.", _ledger_page()),
+        Panel("Ledger verification", verification, "No verification has been run yet: verify the ledger.", _ledger_page()),
     ]
 
 

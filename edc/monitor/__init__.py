@@ -1,0 +1,1 @@
+"""Monitoring and data management: queries, source data verification, e-signatures, locks."""

@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "edc.home.routes",
     "edc.subjects.routes",
     "edc.crf.routes",
+    "edc.consent.routes",
     "edc.safety.routes",
     "edc.monitor.routes",
     "edc.audit_ui.routes",

@@ -148,10 +148,22 @@ class Evaluation:
     findings: list[Finding]
     derived: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
+    criterion_checks: frozenset[str] = frozenset()
+    """Ids of the checks that decide an eligibility criterion (their hard findings make the subject
+    ineligible; they do not stop the source values from being recorded)."""
 
     @property
     def hard(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "hard"]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        """Hard findings that refuse the save: everything hard except a criterion that is not met."""
+        return [f for f in self.hard if f.check not in self.criterion_checks]
+
+    @property
+    def criteria_not_met(self) -> list[Finding]:
+        return [f for f in self.hard if f.check in self.criterion_checks]
 
     @property
     def soft(self) -> list[Finding]:
@@ -281,7 +293,8 @@ def evaluate(
         findings.append(Finding(check.id, check.severity, check.fields, message, check.clause))
     if form.conclude:
         derived.update(form.conclude(findings, ctx))
-    return Evaluation(findings=findings, derived=derived, values=values)
+    criteria = frozenset(check.id for check in form.checks if check.criterion)
+    return Evaluation(findings=findings, derived=derived, values=values, criterion_checks=criteria)
 
 
 def describe_checks(forms: Iterable[FormDef]) -> list[dict[str, str]]:

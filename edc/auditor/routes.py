@@ -14,7 +14,8 @@ from ..services import ledger_audit
 from ..services.exports.ledger_bundle import produce_bundle_zip
 from ..services.exports.record import stream
 from ..wiring import ledger_config
-from . import overview, proofs, runs
+from ..services import verification_runs as runs
+from . import overview, proofs
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 

@@ -10,7 +10,10 @@ from forms.schedule import belongs, event
 from ..db import get_session, transaction
 from ..permissions import requires, user_can
 from ..services import crf as crf_service
+from ..models.monitoring import SIGNATURE_MEANINGS
 from ..services import queries as query_service
+from ..services import sdv as sdv_service
+from ..services import signatures as signature_service
 from ..services.errors import DomainError, EntryRefused, NotFound, StaleRecord
 from ..subjects.routes import load_subject
 from ..wiring import ledger_config
@@ -48,13 +51,17 @@ def _findings_by_field(findings: list[Finding]) -> dict[str, list[Finding]]:
     return by_field
 
 
-def _render(subject, slot, form_def, instance, wtform, *, hard=(), soft=(), changes=None, status=200):
-    queries = query_service.for_instance(get_session(), instance)
+def _render(subject, slot, form_def, instance, wtform, *, hard=(), soft=(), criteria=(), changes=None, status=200):
+    session = get_session()
+    queries = query_service.for_instance(session, instance)
+    sdv_state = sdv_service.form_state(session, instance) if instance is not None else None
+    manifestations = signature_service.covering(session, subject, instance) if instance is not None else []
     return render_template(
         "crf/form.html", subject=subject, slot=slot, form_def=form_def, instance=instance, wtform=wtform,
         event_title=event(slot.event_key).title(slot.event_repeat),
-        hard=_findings_by_field(list(hard)), soft=_findings_by_field(list(soft)), changes=changes,
-        derived=crf_service.derived_values(instance), queries=queries,
+        hard=_findings_by_field(list(hard)), soft=_findings_by_field(list(soft)), criteria=list(criteria), changes=changes,
+        derived=crf_service.derived_values(instance), queries=queries, sdv_state=sdv_state,
+        manifestations=manifestations, meanings=SIGNATURE_MEANINGS,
         missing_suffix=MISSING_SUFFIX, html_input_type=html_input_type, input_mode=input_mode,
         may_edit=user_can(current_user, "crf.enter", subject.site_id),
         may_query=user_can(current_user, "query.open", subject.site_id),
@@ -77,10 +84,11 @@ def form(code, event_key, event_repeat, form_key, repeat_no):
         wtform[spec.name + MISSING_SUFFIX].data = row.missing_reason if row else ""
     wtform.form_version.data = str(form_def.version)
     wtform.revision.data = str(instance.revision if instance else 0)
-    soft = []
+    soft, criteria = [], []
     if instance is not None and not instance.removed:
-        soft = crf_service.evaluate_for_subject(session, subject, form_def, slot, {k: v.value for k, v in stored.items()}, instance).soft
-    return _render(subject, slot, form_def, instance, wtform, soft=soft)
+        evaluation = crf_service.evaluate_for_subject(session, subject, form_def, slot, {k: v.value for k, v in stored.items()}, instance)
+        soft, criteria = evaluation.soft, evaluation.criteria_not_met
+    return _render(subject, slot, form_def, instance, wtform, soft=soft, criteria=criteria)
 
 
 @bp.post(SLOT)

@@ -1,12 +1,15 @@
 """Each role lands on its work."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from ..db import get_session
 from ..permissions import AUTHENTICATED, requires
 from ..services import worklists
+from ..services.verification_runs import RUNS_FOLDER, RunStore
 
 bp = Blueprint("home", __name__)
 
@@ -14,4 +17,6 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @requires(AUTHENTICATED)
 def index():
-    return render_template("home.html", panels=worklists.panels_for(get_session(), current_user))
+    runs = RunStore(Path(current_app.instance_path) / RUNS_FOLDER).recent(1)
+    panels = worklists.panels_for(get_session(), current_user, latest_run=runs[0] if runs else None)
+    return render_template("home.html", panels=panels)

@@ -54,7 +54,7 @@ class ConsentRecord(Base):
     guardian_count: Mapped[int] = mapped_column(Integer, default=1)
     optional_answers: Mapped[str] = mapped_column(Text, default="{}")
     assent_required: Mapped[bool] = mapped_column(Boolean, default=False)
-    assent_obtained: Mapped[str] = mapped_column(String(8), default="NA")
+    assent_obtained: Mapped[str] = mapped_column(String(16), default="NA")
     assent_not_obtained_reason: Mapped[str | None] = mapped_column(Text)
     assent_justification: Mapped[str | None] = mapped_column(Text)
     """The investigator's justification when a child of assent age did not assent in writing."""

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,3 +89,8 @@ def birth_date(session: Session, subject: Subject) -> date | None:
         return None
     value = identifiers.unseal(session, subject, json.loads(record.child_birth_date_sealed), BIRTH_DATE_PURPOSE)
     return date.fromisoformat(value) if value else None
+
+
+def site_today(now: datetime, subject: Subject) -> date:
+    """The calendar day at the subject's site (consent, withdrawal and enrolment dates are site dates)."""
+    return now.astimezone(ZoneInfo(subject.site.timezone)).date()

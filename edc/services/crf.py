@@ -171,7 +171,9 @@ def save_form(
 
     :raises PermissionDenied: the user may not enter data at the subject's site.
     :raises EntryRefused: consent, enrolment, arm, withdrawal or a lock forbids this entry now.
-    :raises HardCheckFailed: a hard edit check failed; nothing was written.
+    :raises HardCheckFailed: a hard edit check failed; nothing was written.  An eligibility criterion
+        that is not met is not such a failure: the values are the source data and are saved; the
+        derived ``eligible`` says the subject cannot be enrolled.
     :raises ReasonRequired: a saved value changes and no reason for change was given.
     :raises StaleRecord: the record changed since the page was opened.
     """
@@ -192,8 +194,8 @@ def save_form(
 
     cleaned = {spec.name: _clean(data.get(spec.name)) for spec in form.entered_fields}
     result = evaluate_for_subject(session, subject, form, slot, cleaned, instance)
-    if result.hard:
-        raise HardCheckFailed(result.hard)
+    if result.blocking:
+        raise HardCheckFailed(result.blocking)
     changes = compute_changes(form, instance, cleaned, missing)
     if instance is not None and not changes:
         return SaveResult(instance, result, [])

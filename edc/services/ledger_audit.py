@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from audit.bundle import MANIFEST_FILE, write_bundle
 from audit.checkpoint import parse_checkpoint, parse_checkpoint_unverified
+from audit.entry import Entry
 from audit.hashing import EMPTY_ROOT, leaf_hash
 from audit.keys import b64, unb64
 from audit.merkle import MerkleTree, ProofError, verify_inclusion
@@ -111,3 +112,30 @@ def check_inclusion_proof(proof: dict[str, Any], public_key: bytes | None) -> No
         leaf_hash(unb64(proof["body"])), proof["leaf_index"], proof["tree_size"],
         [bytes.fromhex(node) for node in proof["proof"]], checkpoint.root,
     )
+
+
+def precedence_findings(session: Session, batch: int = 5000) -> tuple[list[tuple[int, str]], int]:
+    """``([(seq, message), ...], number of subjects seen)`` over the whole ledger."""
+    rule = ConsentPrecedenceRule()
+    findings: list[tuple[int, str]] = []
+    subjects: set[str] = set()
+    last = 0
+    while True:
+        rows = session.execute(
+            select(LedgerEntry.seq, LedgerEntry.body).where(LedgerEntry.seq > last).order_by(LedgerEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for seq, body in rows:
+            try:
+                entry = Entry.from_bytes(bytes(body))
+            except ValueError:
+                continue  # an unreadable body is the verifier's finding, reported with its seq
+            if entry.record.subject:
+                subjects.add(entry.record.subject)
+            problem = rule.observe(entry)
+            if problem:
+                findings.append((seq, problem))
+        last = rows[-1][0]
+    findings.extend(rule.finish())
+    return sorted(findings), len(subjects)

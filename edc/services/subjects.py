@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from audit.entry import RecordRef
 from forms.schedule import EVENTS, LOG_EVENT, EventDef
 
-from ..models import ESignature, FormInstance, Query, SdvMark, Site, Subject
+from ..models import FormInstance, Query, Site, Subject
 from ..permissions import site_ids_for, user_can
 from ..wiring import actor_for
 from . import ledger as ledger_service
+from . import sdv, signatures
 from .errors import NotFound, PermissionDenied
 
 
@@ -104,12 +105,8 @@ def casebook(session: Session, subject: Subject) -> list[EventRow]:
             select(Query.instance_id, func.count()).where(Query.subject_id == subject.id, Query.state != "closed").group_by(Query.instance_id)
         ).all()
     )
-    signed = {
-        s.instance_id for s in session.execute(
-            select(ESignature).where(ESignature.subject_id == subject.id, ESignature.valid.is_(True))
-        ).scalars()
-    }
-    sdv_state = _sdv_states(session, [i.id for i in instances])
+    signed = {instance.id for instance in instances if signatures.covering(session, subject, instance)}
+    sdv_state = {i.id: sdv.form_state(session, i).state for i in instances if not i.removed}
     rows: list[EventRow] = []
     for spec in EVENTS + (LOG_EVENT,):
         if spec.arm and subject.arm and subject.arm != spec.arm:
@@ -141,17 +138,3 @@ def _cell(instance: FormInstance, query_counts, signed, sdv_state) -> Cell:
         open_queries=query_counts.get(instance.id, 0), sdv=sdv_state.get(instance.id, ""),
         signed=instance.id in signed, locked=instance.locked, instance_id=instance.id,
     )
-
-
-def _sdv_states(session: Session, instance_ids: list[int]) -> dict[int, str]:
-    """'verified', 'changed since verified' or 'partly verified' per instance."""
-    if not instance_ids:
-        return {}
-    states: dict[int, str] = {}
-    marks = session.execute(select(SdvMark).where(SdvMark.instance_id.in_(instance_ids))).scalars().all()
-    for instance_id in {m.instance_id for m in marks}:
-        mine = [m for m in marks if m.instance_id == instance_id]
-        current_fields = {m.field for m in mine if m.current}
-        stale_fields = {m.field for m in mine if not m.current} - current_fields
-        states[instance_id] = "changed since verified" if stale_fields else "verified"
-    return states

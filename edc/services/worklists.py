@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,9 +16,9 @@ from sqlalchemy.orm import Session
 from forms.registry import UnknownForm, get_form
 
 from ..models import FormInstance, Subject
-from ..permissions import role_usable, roles_of, site_ids_for
+from ..permissions import PERMISSIONS, role_usable, roles_of, site_ids_for
 from . import ledger as ledger_service
-from . import locks, queries, sdv, signatures
+from . import locks, queries, safety, sdv, signatures
 
 PANEL_ROWS = 20
 
@@ -85,6 +84,21 @@ def _site_staff_panels(session: Session, user, now: datetime) -> list[Panel]:
     ]
 
 
+def _safety_panels(session: Session, user, now: datetime) -> list[Panel]:
+    """Serious AEs whose report to the sponsor is still open, most urgent first (spec 3.2)."""
+    rows = []
+    for sae in safety.open_saes(session, user, now):
+        if sae.sent is not None:
+            continue
+        left = "OVERDUE" if sae.overdue else (f"{sae.hours_left} h" if sae.hours_left is not None else "awareness time missing")
+        rows.append({"Subject": sae.subject.code, "Event": sae.term, "Grade": sae.grade or "", "Report due in": left,
+                     "url": _url("crf.form", code=sae.subject.code, event_key=sae.instance.event_key,
+                                 event_repeat=sae.instance.event_repeat, form_key="adverse_event",
+                                 repeat_no=sae.instance.repeat_no)})
+    return [Panel("Open SAE reports (24-hour clock)", rows[:PANEL_ROWS], "No serious adverse event awaits its report.",
+                  _url("safety.dashboard"))]
+
+
 def _monitor_panels(session: Session, user) -> list[Panel]:
     sites = site_ids_for(user, "sdv.mark")
     pending, changed = [], []
@@ -133,25 +147,12 @@ def _ledger_page() -> str | None:
     return _url("auditor.ledger") or _url("audit_ui.ledger")
 
 
-def _recent_verification() -> dict | None:
-    """The latest browser verification run (the auditor area keeps runs in the instance folder)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return None
-    from ..auditor.runs import RUNS_FOLDER, RunStore
-
-    runs = RunStore(Path(current_app.instance_path) / RUNS_FOLDER).recent(1)
-    return runs[0] if runs else None
-
-
-def _auditor_panels(session: Session) -> list[Panel]:
+def _auditor_panels(session: Session, run: dict | None) -> list[Panel]:
     checkpoint = ledger_service.latest_checkpoint(session)
     rows = []
     if checkpoint is not None:
         rows.append({"Latest checkpoint": f"{checkpoint.size} entries", "Root hash": bytes(checkpoint.root_hash).hex(),
                      "Signed at (UTC)": checkpoint.ts, "url": _ledger_page()})
-    run = _recent_verification()
     verification = []
     if run is not None:
         result = run.get("result") or {}
@@ -167,13 +168,15 @@ def _auditor_panels(session: Session) -> list[Panel]:
     ]
 
 
-def panels_for(session: Session, user, now: datetime | None = None) -> list[Panel]:
-    """The home-page panels for every role ``user`` holds."""
+def panels_for(session: Session, user, now: datetime | None = None, latest_run: dict | None = None) -> list[Panel]:
+    """The home-page panels for every role ``user`` holds (``latest_run``: the last ledger verification)."""
     if not role_usable(user):
         return []
     now = now or datetime.now(timezone.utc)
     roles = set(roles_of(user))
     panels: list[Panel] = []
+    if roles & PERMISSIONS["safety.view"]:
+        panels += _safety_panels(session, user, now)
     if roles & {"investigator", "coordinator"}:
         panels += _site_staff_panels(session, user, now)
     if "investigator" in roles:
@@ -183,5 +186,5 @@ def panels_for(session: Session, user, now: datetime | None = None) -> list[Pane
     if "data_manager" in roles:
         panels += _data_manager_panels(session, user, now)
     if "auditor" in roles:
-        panels += _auditor_panels(session)
+        panels += _auditor_panels(session, latest_run)
     return panels

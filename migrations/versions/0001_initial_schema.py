@@ -382,7 +382,7 @@ def upgrade() -> None:
     sa.Column('guardian_count', sa.Integer(), nullable=False),
     sa.Column('optional_answers', sa.Text(), nullable=False),
     sa.Column('assent_required', sa.Boolean(), nullable=False),
-    sa.Column('assent_obtained', sa.String(length=8), nullable=False),
+    sa.Column('assent_obtained', sa.String(length=16), nullable=False),
     sa.Column('assent_not_obtained_reason', sa.Text(), nullable=True),
     sa.Column('assent_justification', sa.Text(), nullable=True),
     sa.Column('witness_required', sa.Boolean(), nullable=False),

@@ -66,7 +66,7 @@ def test_data_entered_before_consent_is_listed_by_the_precedence_check(auditor, 
 def test_a_running_verification_page_shows_a_progress_bar_driven_by_a_local_script(auditor, client, app):
     from pathlib import Path
 
-    from edc.auditor.runs import RUNS_FOLDER, RunStore
+    from edc.services.verification_runs import RUNS_FOLDER, RunStore
 
     store = RunStore(Path(app.instance_path) / RUNS_FOLDER)
     store.write("0123456789abcdef", {"id": "0123456789abcdef", "state": "running", "phase": "verifying entries",

@@ -7,12 +7,12 @@ from tests.fixtures.accounts import app_session
 from tests.integration.monitor.support import VALID, form_target, instance_in, subject_in
 
 
-def panels(app, account):
+def panels(app, account, latest_run=None):
     from edc.models import User
     from edc.services.worklists import panels_for
 
     with app_session(app) as session:
-        return {p.title: p.rows for p in panels_for(session, session.get(User, account.user.id))}
+        return {p.title: p.rows for p in panels_for(session, session.get(User, account.user.id), latest_run=latest_run)}
 
 
 @pytest.fixture
@@ -75,16 +75,23 @@ def test_auditors_see_the_latest_checkpoint(app, team, subject):
     ({"state": "running", "result": None}, "running"),
 ])
 def test_auditors_see_the_last_verification_run(app, team, run, outcome):
+    assert panels(app, team.auditor)["Ledger verification"] == []
+    latest = {"id": "0123456789abcdef", "started_at": "2026-11-25T10:00:00+00:00", "started_by": "Audrey Auditor", **run}
+    [row] = panels(app, team.auditor, latest_run=latest)["Ledger verification"]
+    assert row["Outcome"] == outcome and row["By"] == "Audrey Auditor"
+
+
+def test_the_auditor_home_page_shows_the_run_kept_in_the_instance_folder(app, client, login, team):
     from pathlib import Path
 
-    from edc.auditor.runs import RUNS_FOLDER, RunStore
+    from edc.services.verification_runs import RUNS_FOLDER, RunStore
 
-    with app.app_context():
-        assert panels(app, team.auditor)["Ledger verification"] == []
-        RunStore(Path(app.instance_path) / RUNS_FOLDER).write("0123456789abcdef", {
-            "id": "0123456789abcdef", "started_at": "2026-11-25T10:00:00+00:00", "started_by": "Audrey Auditor", **run})
-        [row] = panels(app, team.auditor)["Ledger verification"]
-    assert row["Outcome"] == outcome and row["By"] == "Audrey Auditor"
+    RunStore(Path(app.instance_path) / RUNS_FOLDER).write("0123456789abcdef", {
+        "id": "0123456789abcdef", "started_at": "2026-11-25T10:00:00+00:00", "started_by": "Audrey Auditor",
+        "state": "done", "result": {"ok": True, "summary": "all good"}})
+    login(client, team.auditor)
+    page = client.get("/").get_data(as_text=True)
+    assert "Audrey Auditor" in page and "passed" in page
 
 
 @pytest.mark.parametrize("role, title", [

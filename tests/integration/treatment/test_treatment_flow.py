@@ -226,3 +226,23 @@ def test_the_response_timeline_charts_saved_assessments_and_infusions(investigat
     assert "<svg" in page and "<polyline" in page
     assert "NK 1 on 2026-11-14" in page
     assert "<td>2026-12-20</td><td>Assessment 1</td>" in page and "<td>PR</td>" in page
+
+
+def test_an_unreported_serious_event_appears_with_its_clock_on_the_safety_dashboard_and_home_pages(
+    investigator, make_subject, enrol, save, make_user, client, login
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    subject = enrol(make_subject(investigator), investigator)
+    aware = (datetime.now(ZoneInfo("Asia/Tehran")) - timedelta(hours=30)).replace(tzinfo=None)
+    onset = aware.date().isoformat()
+    save(investigator, subject, "logs", 1, "adverse_event",
+         {**AE, "AETERM": "Sepsis", "AETOXGR": "3", "AESTDTC": onset, "AEENDTC": "", "AEONGO": "Y", "AEOUT": "NOT_RECOVERED",
+          "AESER": "Y", "AESHOSP": "Y", "AEHOSP_ADM_DT": onset, "AE_INF_NO": "", "SAE_AWARE_DTC": aware.strftime("%Y-%m-%d %H:%M")})
+    monitor = make_user("monitor")
+    login(client, monitor)
+    dashboard = client.get("/safety/").get_data(as_text=True)
+    assert f"{subject.code} AE #1" in dashboard and "OVERDUE by" in dashboard
+    home = client.get("/").get_data(as_text=True)
+    assert "Open SAE reports (24-hour clock)" in home and "OVERDUE" in home and "Sepsis" in home

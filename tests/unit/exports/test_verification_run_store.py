@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from edc.auditor.runs import RunStore, UnknownRun
+from edc.services.verification_runs import RunStore, UnknownRun
 
 
 def test_a_written_state_reads_back(tmp_path):

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from audit.verifier import VerificationReport
 
-from ..services import ledger_audit
-from .precedence import precedence_findings
+from . import ledger_audit
 
 RUN_ID = re.compile(r"[0-9a-f]{16}")
 RUNS_FOLDER = "ledger-verification-runs"
@@ -110,7 +109,7 @@ def execute_run(store: RunStore, run_id: str, session: Session) -> dict[str, Any
     report = ledger_audit.verify_database(session, progress=progress)
     state.update(done=report.entries_checked, phase="checking consent precedence")
     store.write(run_id, state)
-    findings, subjects = precedence_findings(session)
+    findings, subjects = ledger_audit.precedence_findings(session)
     state.update(
         state="done", phase="finished", finished_at=_now(), result=report_as_dict(report),
         precedence={"subjects": subjects, "problems": [{"seq": seq, "message": message} for seq, message in findings]},

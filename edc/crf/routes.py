@@ -137,43 +137,47 @@ def save(code, event_key, event_repeat, form_key, repeat_no):
     return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
 
 
-@bp.post(SLOT + "/remove")
-@requires("crf.enter")
-def remove(code, event_key, event_repeat, form_key, repeat_no):
-    subject = load_subject(code, "crf.enter")
-    slot = _slot(event_key, event_repeat, form_key, repeat_no)
+def _act_on_instance(code, slot_args: tuple, action: str, act, done: str):
+    """Load the saved instance of a slot, run ``act(session, subject, instance)`` in a transaction,
+    flash ``done`` or the refusal, and return to the form page."""
+    subject = load_subject(code, action)
+    slot = _slot(*slot_args)
     session = get_session()
     instance = crf_service.find_instance(session, subject, slot)
     if instance is None:
         abort(404)
     try:
         with transaction(session):
-            crf_service.remove_form(session, ledger_config(), current_user, subject, instance, request.form.get("reason", ""))
+            act(session, subject, instance)
     except DomainError as error:
         flash(str(error), "error")
     else:
-        flash("The form was removed (kept in the record and the audit trail).", "success")
-    return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
+        flash(done, "success")
+    return redirect(url_for(".form", code=code, event_key=slot.event_key, event_repeat=slot.event_repeat,
+                            form_key=slot.form_key, repeat_no=slot.repeat_no))
+
+
+@bp.post(SLOT + "/remove")
+@requires("crf.enter")
+def remove(code, event_key, event_repeat, form_key, repeat_no):
+    reason = request.form.get("reason", "")
+    return _act_on_instance(
+        code, (event_key, event_repeat, form_key, repeat_no), "crf.enter",
+        lambda session, subject, instance: crf_service.remove_form(session, ledger_config(), current_user, subject, instance, reason),
+        "The form was removed (kept in the record and the audit trail).",
+    )
 
 
 @bp.post(SLOT + "/queries")
 @requires("query.open")
 def open_query(code, event_key, event_repeat, form_key, repeat_no):
-    subject = load_subject(code, "query.open")
-    slot = _slot(event_key, event_repeat, form_key, repeat_no)
-    session = get_session()
-    instance = crf_service.find_instance(session, subject, slot)
-    if instance is None:
-        abort(404)
-    try:
-        with transaction(session):
-            query_service.open_query(session, ledger_config(), current_user, subject, instance,
-                                     request.form.get("field") or None, request.form.get("text", ""))
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash("Query opened; the site will see it on their home page.", "success")
-    return redirect(url_for(".form", code=code, event_key=event_key, event_repeat=event_repeat, form_key=form_key, repeat_no=repeat_no))
+    field, text = request.form.get("field") or None, request.form.get("text", "")
+    return _act_on_instance(
+        code, (event_key, event_repeat, form_key, repeat_no), "query.open",
+        lambda session, subject, instance: query_service.open_query(session, ledger_config(), current_user, subject,
+                                                                     instance, field, text),
+        "Query opened; the site will see it on their home page.",
+    )
 
 
 @bp.get("/dictionary/grades")

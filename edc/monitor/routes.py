@@ -28,6 +28,7 @@ from ..services.errors import DomainError, NotFound, PermissionDenied
 from ..services.reauth import ReauthenticationFailed
 from ..subjects.routes import load_subject
 from ..wiring import ledger_config
+from ..services.records import restrict_to_sites
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
@@ -40,8 +41,7 @@ def _now() -> datetime:
 def _sites(action: str) -> list[Site]:
     visible = site_ids_for(current_user, action)
     statement = select(Site).order_by(Site.code)
-    if visible is not None:
-        statement = statement.where(Site.id.in_(visible or {-1}))
+    statement = restrict_to_sites(statement, Site.id, visible)
     return list(get_session().execute(statement).scalars())
 
 
@@ -314,8 +314,7 @@ def sign(code: str):
 def _awaiting(session) -> list[tuple[Subject, FormInstance, str]]:
     sites = site_ids_for(current_user, "record.sign")
     statement = select(Subject).order_by(Subject.code)
-    if sites is not None:
-        statement = statement.where(Subject.site_id.in_(sites or {-1}))
+    statement = restrict_to_sites(statement, Subject.site_id, sites)
     rows = []
     for subject in session.execute(statement).scalars():
         for instance in signature_service.awaiting_signature(session, subject):

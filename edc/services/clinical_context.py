@@ -12,7 +12,8 @@ from forms.response.derive import baseline_of, nadir_of
 
 from ..models import FormInstance, Subject
 from .consent_state import latest_record
-from .context import builder, instances, values_of
+from .context import builder
+from .records import instances, values_of
 from .dictionary import active_dictionary
 
 

@@ -10,7 +10,7 @@ from forms.core import evaluate
 from ..models import FormInstance, Subject
 from ..wiring import actor_for
 from . import context as form_context
-from . import deviations
+from . import deviations, records
 from . import ledger as ledger_service
 from .hooks import register
 
@@ -59,7 +59,7 @@ def rederive_later_assessments(session, ledger, user, subject, instance, form, e
     from .crf import Slot
 
     this_day = next((v.value for v in instance.values if v.field == "ASSESS_DT"), None) or ""
-    later = [i for i in form_context.instances(session, subject, "tumour_assessment", instance)
+    later = [i for i in records.instances(session, subject, "tumour_assessment", instance)
              if (next((v.value for v in i.values if v.field == "ASSESS_DT"), None) or "") > this_day]
     for other in sorted(later, key=lambda i: next((v.value for v in i.values if v.field == "ASSESS_DT"), "")):
         _rederive(session, ledger, user, subject, other, form, Slot(other.event_key, other.event_repeat, other.form_key, other.repeat_no))

@@ -35,6 +35,7 @@ from . import ledger as ledger_service
 from .errors import DomainError, NotFound, PermissionDenied
 from .reauth import reauthenticate
 from .signature_images import DrawnSignature, SignatureImageError
+from .records import restrict_to_sites
 
 RELATIONSHIPS = {
     "mother": "Mother",
@@ -629,8 +630,7 @@ def reconsent_due(session: Session, today: date | None = None, site_ids: set[int
     today = today or date.today()
     current = consent_state.current_document(session, "guardian", today)
     query = select(Subject).where(Subject.status.not_in(CLOSED_STATUSES)).order_by(Subject.code)
-    if site_ids is not None:
-        query = query.where(Subject.site_id.in_(site_ids or {-1}))
+    query = restrict_to_sites(query, Subject.site_id, site_ids)
     due = []
     for subject in session.execute(query).scalars():
         record = consent_state.latest_record(session, subject)

@@ -25,6 +25,7 @@ from ..permissions import user_can
 from ..wiring import actor_for
 from . import context as form_context
 from . import gates, hooks, identifiers, queries, sdv, signatures
+from .records import find_instance
 from . import ledger as ledger_service
 from .errors import DomainError, EntryRefused, NotFound, PermissionDenied, StaleRecord
 
@@ -96,18 +97,6 @@ def derived_values(instance: FormInstance | None) -> dict[str, ItemValue]:
     if instance is None:
         return {}
     return {v.field: v for v in instance.values if v.derived}
-
-
-def find_instance(session: Session, subject: Subject, slot: Slot) -> FormInstance | None:
-    return session.execute(
-        select(FormInstance).where(
-            FormInstance.subject_id == subject.id,
-            FormInstance.event_key == slot.event_key,
-            FormInstance.event_repeat == slot.event_repeat,
-            FormInstance.form_key == slot.form_key,
-            FormInstance.repeat_no == slot.repeat_no,
-        )
-    ).scalar_one_or_none()
 
 
 def form_for(instance: FormInstance | None, slot: Slot, posted_version: int | None) -> FormDef:

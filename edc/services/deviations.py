@@ -13,6 +13,7 @@ from ..permissions import site_ids_for, user_can
 from ..wiring import actor_for
 from . import ledger as ledger_service
 from .errors import DomainError, PermissionDenied
+from .records import restrict_to_sites
 
 CATEGORIES = (
     ("INFUSION_WINDOW", "Infusion outside its window"),
@@ -83,8 +84,7 @@ def deviation_log(session: Session, user, site_id: int | None = None) -> list[tu
     sites = site_ids_for(user, "deviation.view")
     query = (select(Deviation, Subject, Site).join(Subject, Subject.id == Deviation.subject_id)
              .join(Site, Site.id == Deviation.site_id).order_by(Deviation.occurred_on, Deviation.id))
-    if sites is not None:
-        query = query.where(Deviation.site_id.in_(sites or {-1}))
+    query = restrict_to_sites(query, Deviation.site_id, sites)
     if site_id:
         query = query.where(Deviation.site_id == site_id)
     return list(session.execute(query).all())

@@ -24,12 +24,13 @@ from ..models import ConsentRecord, ESignature, FormInstance, Subject
 from ..models.consent import ScreenFailure
 from ..permissions import site_ids_for, user_can
 from ..wiring import actor_for
-from . import consent_state, hooks
+from . import consent_state, hooks, records
 from . import context as form_context
 from . import ledger as ledger_service
 from .consent import sign_content, signature_payload
 from .errors import DomainError, PermissionDenied
 from .reauth import reauthenticate
+from .records import restrict_to_sites
 
 MEANING = "eligibility_confirmed"
 SCOPE = "eligibility"
@@ -55,8 +56,8 @@ class EligibilityRefused(DomainError):
 
 def _records(session: Session, subject: Subject, form_key: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
-    for instance in form_context.instances(session, subject, form_key):
-        values = form_context.values_of(instance)
+    for instance in records.instances(session, subject, form_key):
+        values = records.values_of(instance)
         rows.append({name: values.get(name) for name in names})
     return rows
 
@@ -250,8 +251,7 @@ def screening_log(session: Session, user) -> list[ScreeningLogRow]:
     """Every subject screened at the user's sites with consent date, outcome and screen-failure reasons."""
     sites = site_ids_for(user, "subject.view")
     query = select(Subject).order_by(Subject.code)
-    if sites is not None:
-        query = query.where(Subject.site_id.in_(sites or {-1}))
+    query = restrict_to_sites(query, Subject.site_id, sites)
     rows = []
     for subject in session.execute(query).scalars():
         failure = session.execute(select(ScreenFailure).where(ScreenFailure.subject_id == subject.id)

@@ -15,6 +15,7 @@ from forms.schedule import event
 
 from ..models import FormInstance, Lock, Subject
 from .consent_state import state_of
+from .records import find_instance
 
 ENROLLED_STATUSES = ("enrolled", "on_treatment", "follow_up")
 CLOSED_STATUSES = ("completed", "died", "screen_failure")
@@ -56,15 +57,7 @@ def lock_refusals(session: Session, subject: Subject, instance: FormInstance | N
     event_key = instance.event_key if instance else slot.event_key
     event_repeat = instance.event_repeat if instance else slot.event_repeat
     if instance is None and slot is not None:
-        instance = session.execute(
-            select(FormInstance).where(
-                FormInstance.subject_id == subject.id,
-                FormInstance.event_key == slot.event_key,
-                FormInstance.event_repeat == slot.event_repeat,
-                FormInstance.form_key == slot.form_key,
-                FormInstance.repeat_no == slot.repeat_no,
-            )
-        ).scalar_one_or_none()
+        instance = find_instance(session, subject, slot)
     for lock in session.execute(select(Lock).where(Lock.active.is_(True))).scalars():
         if lock.scope == "study":
             return ["The study database is locked: no changes are possible."]

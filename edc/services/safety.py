@@ -13,6 +13,7 @@ from forms.safety.values import as_datetime
 
 from ..models import ESignature, FormInstance, Subject
 from ..permissions import site_ids_for
+from .records import restrict_to_sites
 
 
 @dataclass
@@ -40,8 +41,7 @@ def open_saes(session: Session, user, now: datetime | None = None) -> list[SaeRo
     sites = site_ids_for(user, "safety.view")
     query = (select(FormInstance, Subject).join(Subject, Subject.id == FormInstance.subject_id)
              .where(FormInstance.form_key == "adverse_event", FormInstance.removed.is_(False)))
-    if sites is not None:
-        query = query.where(Subject.site_id.in_(sites or {-1}))
+    query = restrict_to_sites(query, Subject.site_id, sites)
     signed = {s.instance_id for s in session.execute(select(ESignature).where(ESignature.valid.is_(True))).scalars()}
     rows = []
     for instance, subject in session.execute(query).all():

@@ -15,6 +15,7 @@ from ..wiring import actor_for
 from . import ledger as ledger_service
 from . import sdv, signatures
 from .errors import NotFound, PermissionDenied
+from .records import restrict_to_sites
 
 
 def register_subject(session: Session, ledger, user, site: Site) -> Subject:
@@ -44,8 +45,7 @@ def visible_subjects(session: Session, user, *, site_id: int | None = None, stat
     """Subjects of the sites the user may see, filtered."""
     sites = site_ids_for(user, "subject.view")
     query = select(Subject).order_by(Subject.code)
-    if sites is not None:
-        query = query.where(Subject.site_id.in_(sites or {-1}))
+    query = restrict_to_sites(query, Subject.site_id, sites)
     if site_id:
         query = query.where(Subject.site_id == site_id)
     if status:

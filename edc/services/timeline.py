@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.orm import Session
 
 from ..models import Subject
-from .context import instances, values_of
+from .records import instances, values_of
 
 SERIES = (
     ("CURIE_TOTAL", "Curie score"),

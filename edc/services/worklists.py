@@ -19,6 +19,7 @@ from ..models import FormInstance, Subject
 from ..permissions import PERMISSIONS, role_usable, roles_of, site_ids_for
 from . import ledger as ledger_service
 from . import locks, queries, safety, sdv, signatures
+from .records import restrict_to_sites
 
 PANEL_ROWS = 20
 
@@ -50,8 +51,7 @@ def _title(form_key: str) -> str:
 def _instances(session: Session, sites: set[int] | None, **where) -> list[tuple[FormInstance, Subject]]:
     statement = (select(FormInstance, Subject).join(Subject, Subject.id == FormInstance.subject_id)
                  .where(FormInstance.removed.is_(False)).order_by(Subject.code, FormInstance.id))
-    if sites is not None:
-        statement = statement.where(Subject.site_id.in_(sites or {-1}))
+    statement = restrict_to_sites(statement, Subject.site_id, sites)
     for name, value in where.items():
         statement = statement.where(getattr(FormInstance, name) == value)
     return [(i, s) for i, s in session.execute(statement).all()]
@@ -121,8 +121,7 @@ def _data_manager_panels(session: Session, user, now: datetime) -> list[Panel]:
     aging = queries.aging_report(rows)
     sites = site_ids_for(user, "record.lock")
     subjects = select(Subject).order_by(Subject.code)
-    if sites is not None:
-        subjects = subjects.where(Subject.site_id.in_(sites or {-1}))
+    subjects = restrict_to_sites(subjects, Subject.site_id, sites)
     blocking = []
     for subject in session.execute(subjects).scalars():
         found = locks.blockers(session, locks.LockTarget("subject", subject))

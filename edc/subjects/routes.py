@@ -11,6 +11,7 @@ from ..db import get_session, transaction
 from ..models import ARMS, SUBJECT_STATUSES, Site
 from ..permissions import requires, site_ids_for
 from ..services import subjects as subject_service
+from ..services.records import restrict_to_sites
 from ..services.errors import DomainError, NotFound
 from ..wiring import ledger_config
 
@@ -36,9 +37,7 @@ def index():
         arm=args.get("arm") or None, search=args.get("q") or None,
     )
     visible_sites = site_ids_for(current_user, "subject.view")
-    site_query = select(Site).order_by(Site.code)
-    if visible_sites is not None:
-        site_query = site_query.where(Site.id.in_(visible_sites or {-1}))
+    site_query = restrict_to_sites(select(Site).order_by(Site.code), Site.id, visible_sites)
     sites = list(session.execute(site_query).scalars())
     may_register = site_ids_for(current_user, "subject.register")
     register_sites = sites if may_register is None else [s for s in sites if s.id in may_register]

@@ -23,6 +23,7 @@ from forms.schedule import all_events
 from ...models import FormInstance, Site, Subject
 from ...permissions import site_ids_for, user_can
 from ..errors import NotFound, PermissionDenied
+from ..records import restrict_to_sites
 
 IdentifierMode = Literal["deidentified", "pseudonymised", "identified"]
 IDENTIFIER_MODES: dict[str, str] = {
@@ -161,8 +162,7 @@ def form_record(instance: FormInstance, form: FormDef, subject_code: str, policy
 def visible_subject_query(user):
     query = select(Subject).order_by(Subject.code)
     sites = site_ids_for(user, "export.data")
-    if sites is not None:
-        query = query.where(Subject.site_id.in_(sites or {-1}))
+    query = restrict_to_sites(query, Subject.site_id, sites)
     return query
 
 

@@ -85,7 +85,7 @@ class _Opener:
 def _entries(session: Session, subject_codes: list[str] | None, actions: tuple[str, ...] | None = None):
     query = select(LedgerEntry.body).order_by(LedgerEntry.seq)
     if subject_codes is not None:
-        query = query.where(LedgerEntry.subject.in_(subject_codes or ["\x00"]))
+        query = query.where(LedgerEntry.subject.in_(subject_codes))
     if actions is not None:
         query = query.where(LedgerEntry.action.in_(actions))
     for body in session.execute(query).scalars():

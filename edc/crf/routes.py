@@ -43,6 +43,14 @@ def _submitted(form_def, wtform) -> tuple[dict, dict]:
     return data, missing
 
 
+def _posted_number(raw: str | None) -> int | None:
+    """A hidden revision or form version as posted: ``None`` when absent, -1 when it is not plain
+    ASCII digits (it then matches no record, so the save is refused as stale instead of crashing)."""
+    if raw is None or raw == "":
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else -1
+
+
 def _findings_by_field(findings: list[Finding]) -> dict[str, list[Finding]]:
     by_field: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -61,6 +69,7 @@ def _render(subject, slot, form_def, instance, wtform, *, hard=(), soft=(), crit
         event_title=event(slot.event_key).title(slot.event_repeat),
         hard=_findings_by_field(list(hard)), soft=_findings_by_field(list(soft)), criteria=list(criteria), changes=changes,
         derived=crf_service.derived_values(instance), queries=queries, sdv_state=sdv_state,
+        derived_labels={f.name: f.label for f in form_def.fields if f.derived},
         manifestations=manifestations, meanings=SIGNATURE_MEANINGS,
         missing_suffix=MISSING_SUFFIX, html_input_type=html_input_type, input_mode=input_mode,
         may_edit=user_can(current_user, "crf.enter", subject.site_id),
@@ -100,7 +109,8 @@ def save(code, event_key, event_repeat, form_key, repeat_no):
     form_def, instance = crf_service.instance_for_view(session, subject, slot)
     wtform = form_class(form_def)()
     if not wtform.validate():
-        flash("Some values are not in the expected format. Nothing was saved; correct the marked fields.", "error")
+        unmarked = [error for name in ("reason_code", "reason_text") for error in wtform[name].errors]
+        flash(" ".join(["Some values are not in the expected format. Nothing was saved; correct the marked fields.", *unmarked]), "error")
         return _render(subject, slot, form_def, instance, wtform, status=422)
     data, missing = _submitted(form_def, wtform)
     confirmed = wtform.confirm.data == "yes"
@@ -110,8 +120,8 @@ def save(code, event_key, event_repeat, form_key, repeat_no):
                 session, ledger_config(), current_user, subject, slot, data, missing,
                 reason_code=wtform.reason_code.data if confirmed else None,
                 reason_text=wtform.reason_text.data if confirmed else None,
-                expected_revision=int(wtform.revision.data) if (wtform.revision.data or "").isdigit() else None,
-                form_version=int(wtform.form_version.data) if (wtform.form_version.data or "").isdigit() else None,
+                expected_revision=_posted_number(wtform.revision.data),
+                form_version=_posted_number(wtform.form_version.data),
             )
     except crf_service.HardCheckFailed as error:
         flash("The form was not saved: a protocol check failed. See the marked fields.", "error")

@@ -12,7 +12,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from forms.core import MISSING_REASONS, Field, FormDef, SyntaxProblem, parse_value
+from forms.core import MISSING_REASONS, Field, FormDef, SyntaxProblem, control_character_problem, parse_value
 
 from ..services.crf import REASONS_FOR_CHANGE
 
@@ -38,6 +38,12 @@ def _syntax(spec: Field):
     return check
 
 
+def _plain_text(_form, field):
+    problem = control_character_problem(field.label.text, field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
 def _input(spec: Field):
     kwargs = {"label": spec.label, "description": spec.help, "validators": [Optional(), _syntax(spec)]}
     if spec.type in ("code", "yesno"):
@@ -59,7 +65,7 @@ def form_class(form: FormDef) -> type[FlaskForm]:
     attributes["revision"] = HiddenField()
     attributes["confirm"] = HiddenField()
     attributes["reason_code"] = SelectField("Reason for change", choices=choices(REASONS_FOR_CHANGE, "- choose -"), validators=[Optional()])
-    attributes["reason_text"] = TextAreaField("Explain the change", validators=[Optional()])
+    attributes["reason_text"] = TextAreaField("Explain the change", validators=[Optional(), _plain_text])
     return type(f"{form.key.title()}Form", (FlaskForm,), attributes)
 
 

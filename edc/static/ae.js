@@ -7,6 +7,8 @@
   var panel = document.getElementById("grade-definitions");
   if (!term || !grade || !panel) { return; }
   var list = document.getElementById("grade-list");
+  var gradeField = grade.closest(".field");
+  if (gradeField) { gradeField.after(panel); }
   function show(data) {
     var grades = (data && data.grades) || {};
     Array.prototype.forEach.call(grade.options, function (option) {

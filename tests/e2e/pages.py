@@ -119,5 +119,4 @@ def form_url(code: str, event_key: str, form_key: str, event_repeat: int = 1, re
 
 def derived_value(page: Page, name: str) -> Locator:
     """The cell showing a derived value in the form page's "Derived values" table."""
-    return page.locator("section[aria-labelledby=derived-title] tr").filter(
-        has=page.get_by_role("rowheader", name=name, exact=True)).locator("td.derived")
+    return page.locator(f"section[aria-labelledby=derived-title] tr[data-item='{name}'] td.derived")

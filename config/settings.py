@@ -33,6 +33,7 @@ class Settings:
     site_timezone: str
     max_request_bytes: int
     secure_cookies: bool
+    sqlite_busy_timeout_s: float = 10.0
     extra: dict = field(default_factory=dict)
 
     def as_flask_config(self) -> dict:
@@ -52,6 +53,7 @@ class Settings:
             "EDC_TOTP_ISSUER": self.totp_issuer,
             "EDC_SITE_TIMEZONE": self.site_timezone,
             "MAX_CONTENT_LENGTH": self.max_request_bytes,
+            "EDC_SQLITE_BUSY_TIMEOUT_S": self.sqlite_busy_timeout_s,
             "SESSION_COOKIE_SECURE": self.secure_cookies,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -69,6 +71,19 @@ def _int(environ, name: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _seconds(environ, name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise ConfigurationError(f"{name} must be more than 0 seconds, got {raw!r}")
+    return value
 
 
 def load_settings(environ: dict | None = None) -> Settings:
@@ -101,6 +116,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         site_timezone=environ.get("EDC_SITE_TIMEZONE", "Asia/Tehran"),
         max_request_bytes=_int(environ, "EDC_MAX_REQUEST_BYTES", 2 * 1024 * 1024) or 2 * 1024 * 1024,
         secure_cookies=env == "production",
+        sqlite_busy_timeout_s=_seconds(environ, "EDC_SQLITE_BUSY_TIMEOUT_S", 10.0),
     )
     if env == "production":
         if secret == DEV_SECRET or len(secret) < 32:

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "edc.commands.demo",
     "edc.commands.users",
     "edc.commands.sites",
+    "edc.commands.backup",
 )
 
 

@@ -3,17 +3,42 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from .services.ledger import LedgerUnavailable
 
 log = logging.getLogger(__name__)
 
 
+RETRY_ENDPOINTS = frozenset({"crf.save"})
+"""Form posts whose typed values the "Please try again" page keeps, so one click sends them again."""
+
+
 def _page(title: str, message: str, status: int):
     return render_template("error.html", title=title, message=message), status
+
+
+def _discard_session() -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - the connection is already gone; nothing more to release
+            log.debug("closing a failed database session", exc_info=True)
+
+
+def _unavailable_page(title: str, message: str, status: int):
+    """An error page that needs no database: the normal layout asks the database for the user and
+    the demo flag, which is exactly what is failing.  A data-entry post comes back as a form of
+    hidden fields, so what the user typed is not lost."""
+    _discard_session()
+    retry = None
+    if status == 503 and request.method == "POST" and request.endpoint in RETRY_ENDPOINTS:
+        retry = {"action": request.path, "fields": list(request.form.items(multi=True))}
+    html = current_app.jinja_env.get_template("error_unavailable.html").render(title=title, message=message, retry=retry)
+    return html, status, ({"Retry-After": "5"} if status == 503 else {})
 
 
 def init_app(app: Flask) -> None:
@@ -51,11 +76,23 @@ def init_app(app: Flask) -> None:
             503,
         )
 
+    @app.errorhandler(DataError)
+    def data_refused(error):
+        """The database refused a value as sent (PostgreSQL: NUL in text, a number out of range): the
+        input is at fault, so asking to "try again" would be wrong."""
+        log.warning("database refused a value: %s", error)
+        return _unavailable_page(
+            "Value not accepted",
+            "A value could not be stored as sent: it holds an invisible control character (such as NUL), or is "
+            "too long or out of range. Nothing was saved: go back, correct the text and send it again.",
+            422,
+        )
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_busy(error):
         log.warning("database error: %s", error)
-        return _page(
+        return _unavailable_page(
             "Please try again",
             "The database is busy or was briefly unavailable. Nothing was saved: please try again in a moment.",
             503,

@@ -171,6 +171,17 @@ class Evaluation:
 
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER_DIGITS = 18
+"""Longer whole numbers are no clinical value (and Python refuses to convert beyond 4300 digits)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Invisible control characters (NUL first: PostgreSQL cannot store it); tab and line breaks are text."""
+
+
+def control_character_problem(label: str, text: str) -> str | None:
+    """The message for free text holding an invisible control character, else ``None``."""
+    if _CONTROL.search(text):
+        return f"{label}: remove the invisible control character (such as NUL) - it cannot be stored."
+    return None
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -185,6 +196,9 @@ def parse_value(spec: Field, raw: str) -> Any:
     """
     text = raw.strip()
     if spec.type == "text":
+        problem = control_character_problem(spec.label, text)
+        if problem:
+            raise SyntaxProblem(problem)
         if len(text) > spec.max_length:
             raise SyntaxProblem(f"{spec.label}: at most {spec.max_length} characters.")
         return text
@@ -196,6 +210,8 @@ def parse_value(spec: Field, raw: str) -> Any:
     if spec.type == "integer":
         if not _INTEGER.match(text):
             raise SyntaxProblem(f"{spec.label}: enter a whole number.")
+        if len(text.lstrip("+-")) > _INTEGER_DIGITS:
+            raise SyntaxProblem(f"{spec.label}: enter a whole number of at most {_INTEGER_DIGITS} digits.")
         value: Any = int(text)
     elif spec.type == "decimal":
         if not _DECIMAL.match(text) or len(text) > 30:

@@ -43,7 +43,7 @@ class LedgerConfig:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
 
-_signer_cache: dict[tuple[str, float], LedgerSigner] = {}
+_signer_cache: dict[tuple, LedgerSigner] = {}
 
 
 def signer_for(config: LedgerConfig) -> LedgerSigner:
@@ -58,7 +58,8 @@ def signer_for(config: LedgerConfig) -> LedgerSigner:
             f"the ledger key file {config.key_file} cannot be read ({error.strerror}); "
             "data entry is refused until the operator restores it"
         ) from None
-    cache_key = (str(config.key_file), stat.st_mtime)
+    # Any change to the file - content, replacement, or permissions (ctime) - loads and checks it again.
+    cache_key = (str(config.key_file), stat.st_ino, stat.st_mode, stat.st_mtime_ns, stat.st_ctime_ns)
     if cache_key not in _signer_cache:
         try:
             _signer_cache[cache_key] = load_signer(config.key_file)

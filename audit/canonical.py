@@ -21,12 +21,44 @@ class CanonicalError(ValueError):
     """A value cannot be encoded canonically without being altered."""
 
 
+class _Refused(Exception):
+    """Raised by the fast path; the checked path then re-runs to name where and why."""
+
+
+def _fast(obj: Any) -> Any:
+    """The common case without building a path string per node (ASCII text, small integers)."""
+    kind = type(obj)
+    if kind is str:
+        return obj if obj.isascii() else _normalize_str(obj, "")
+    if kind is dict:
+        result = {}
+        for key, value in obj.items():
+            if type(key) is not str or not key.isascii():
+                raise _Refused
+            result[key] = _fast(value)
+        return result
+    if obj is None or obj is True or obj is False:
+        return obj
+    if kind is int and -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+        return obj
+    if kind is list or kind is tuple:
+        return [_fast(item) for item in obj]
+    raise _Refused
+
+
 def normalize(obj: Any, path: str = "$") -> Any:
     """Return a copy of ``obj`` fit for RFC 8785: NFC strings, lists for sequences, checked scalars.
 
     :raises CanonicalError: for floats, out-of-range integers, non-string keys, keys that collide
         after NFC normalisation, strings that are not valid Unicode, or unsupported types.
     """
+    try:
+        return _fast(obj)
+    except (_Refused, CanonicalError):
+        return _checked(obj, path)
+
+
+def _checked(obj: Any, path: str) -> Any:
     if obj is None or obj is True or obj is False:
         return obj
     if isinstance(obj, str):
@@ -49,10 +81,10 @@ def normalize(obj: Any, path: str = "$") -> Any:
             nkey = _normalize_str(key, f"{path}.<key {key!r}>")
             if nkey in result:
                 raise CanonicalError(f"{path}: keys {key!r} and another collide after NFC normalisation")
-            result[nkey] = normalize(value, f"{path}.{nkey}")
+            result[nkey] = _checked(value, f"{path}.{nkey}")
         return result
     if isinstance(obj, (list, tuple)):
-        return [normalize(item, f"{path}[{index}]") for index, item in enumerate(obj)]
+        return [_checked(item, f"{path}[{index}]") for index, item in enumerate(obj)]
     raise CanonicalError(f"{path}: values of type {type(obj).__name__} cannot enter the ledger")
 
 

@@ -50,6 +50,8 @@ def _fresh_database(kind: str, folder: Path, server_url: str | None) -> str:
 
 
 def _append(sessions, config, count: int, start: int, per_transaction: int) -> float:
+    """Entries per second through ``append``; payloads are built before the clock starts, as for the raw limit."""
+    payloads = [realistic_payload(start + i) for i in range(count)]
     began = time.perf_counter()
     done = 0
     while done < count:
@@ -60,7 +62,7 @@ def _append(sessions, config, count: int, start: int, per_transaction: int) -> f
                 ledger_service.append(session, config, actor=ACTOR, action="crf.updated",
                                       record=RecordRef(site="RAH", subject=f"RAH-{n % 10:03d}", form="screening",
                                                        instance=f"screening.1/screening.{n}"),
-                                      payload=realistic_payload(n), reason="Transcription error: bench")
+                                      payload=payloads[n - start], reason="Transcription error: bench")
         session.close()
         done += per_transaction
     return count / (time.perf_counter() - began)

@@ -622,12 +622,11 @@ class ReconsentDue:
     reasons: tuple[str, ...]
 
 
-def reconsent_due(session: Session, today: date | None = None, site_ids: set[int] | None = None,
+def reconsent_due(session: Session, today: date, site_ids: set[int] | None = None,
                   params: Parameters = REGISTRY) -> list[ReconsentDue]:
     """Subjects still in the study whose consent must be taken again: consented on a version that is no
     longer the one in force, reached the assent age since consent without having assented, or reached
-    the age of majority (spec 6.1).  ``site_ids`` None means every site."""
-    today = today or date.today()
+    the age of majority (spec 6.1).  ``today`` is the site's calendar day; ``site_ids`` None means every site."""
     current = consent_state.current_document(session, "guardian", today)
     query = select(Subject).where(Subject.status.not_in(CLOSED_STATUSES)).order_by(Subject.code)
     query = restrict_to_sites(query, Subject.site_id, site_ids)

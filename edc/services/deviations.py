@@ -12,6 +12,7 @@ from ..models import Deviation, FormInstance, Site, Subject
 from ..permissions import site_ids_for, user_can
 from ..wiring import actor_for
 from . import ledger as ledger_service
+from .consent_state import site_today
 from .errors import DomainError, PermissionDenied
 from .records import restrict_to_sites
 
@@ -62,7 +63,7 @@ def record_detected(session: Session, ledger, user, subject: Subject, instance: 
         key = (item["category"], item["description"])
         if key in existing:
             continue
-        occurred = item.get("occurred_on") or date.today()
+        occurred = item.get("occurred_on") or site_today(ledger.clock(), subject)
         record_deviation(session, ledger, user, subject, category=item["category"], description=item["description"],
                          occurred_on=occurred if isinstance(occurred, date) else date.fromisoformat(str(occurred)),
                          instance=instance, automatic=True)

@@ -9,7 +9,7 @@ registered below.  Importing this module registers those hooks and the screening
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -73,7 +73,7 @@ def screening_context(session: Session, subject: Subject, enrolment_date: date) 
 
 @form_context.builder("screening")
 def _build_screening_context(session: Session, subject: Subject, slot, data, instance) -> dict[str, Any]:
-    return screening_context(session, subject, subject.enrolled_on or date.today())
+    return screening_context(session, subject, subject.enrolled_on or consent_state.site_today(datetime.now(timezone.utc), subject))
 
 
 # --- eligibility as of a day -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ locked.  Each refusal is a sentence for the user.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from forms.schedule import event
 
 from ..models import FormInstance, Lock, Subject
-from .consent_state import state_of
+from .consent_state import site_today, state_of
 from .records import find_instance
 
 ENROLLED_STATUSES = ("enrolled", "on_treatment", "follow_up")
@@ -22,7 +22,7 @@ CLOSED_STATUSES = ("completed", "died", "screen_failure")
 
 
 def entry_refusals(session: Session, subject: Subject, slot, form_key: str, today: date | None = None) -> list[str]:
-    today = today or date.today()
+    today = today or site_today(datetime.now(timezone.utc), subject)
     spec = event(slot.event_key)
     consent = state_of(session, subject, today)
     refusals: list[str] = []

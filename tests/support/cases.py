@@ -1,9 +1,11 @@
 """Complete, valid form payloads shared by the integration tests (as a user would type them)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-TODAY = date.today()
+TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Tehran")).date()
+"""The test sites' calendar day (Asia/Tehran): the app dates consent and enrolment in site time."""
 CONSENT_DAY = TODAY - timedelta(days=10)
 
 

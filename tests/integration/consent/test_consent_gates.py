@@ -2,7 +2,7 @@
 excludes, no NK infusion until re-consent on the version in force."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -146,7 +146,7 @@ def test_a_new_version_lists_the_subject_for_re_consent_and_refuses_nk_infusions
     page = client.get("/consent/reconsent").data.decode()
     assert code in page and other in page
 
-    trial.capture(code, document_id=new_version, consent_date=TODAY, occasion="AMENDMENT")
+    trial.capture(code, document_id=new_version, consent_date=TODAY, consent_time=time(0, 0), occasion="AMENDMENT")
     assert _refusals(trial, code, "infusion", "infusion") == []
     with trial.session() as db:
         assert [row.subject.code for row in consent.reconsent_due(db, TODAY)] == [other]

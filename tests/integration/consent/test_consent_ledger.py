@@ -3,6 +3,7 @@ accepts, consent-precedence rule included."""
 from __future__ import annotations
 
 import base64
+from datetime import time
 
 import pytest
 from sqlalchemy import select
@@ -71,7 +72,7 @@ def test_a_whole_pathway_verifies_including_consent_precedence(trial):
     code = trial.ready_for_enrolment()
     trial.enrol(code)
     trial.register_document("guardian", "2.0", effective=TODAY)
-    trial.capture(code, document_id=_latest_guardian(trial), consent_date=TODAY, occasion="AMENDMENT")
+    trial.capture(code, document_id=_latest_guardian(trial), consent_date=TODAY, consent_time=time(0, 0), occasion="AMENDMENT")
     with trial.session() as db, transaction(db):
         consent.withdraw_consent(db, ledger_config(), trial.acting(db, trial.coordinator), trial.subject(db, code),
                                  withdrawn_on=TODAY, scope="TREATMENT_ONLY", requested_by="GUARDIAN")

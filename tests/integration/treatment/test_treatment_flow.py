@@ -3,7 +3,6 @@ other forms: the gates, the context builders and the after-save consequences."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +14,11 @@ from edc.services import crf, ledger as ledger_service
 from edc.services.errors import EntryRefused
 from edc.wiring import actor_for, ledger_config
 from tests.fixtures.accounts import ledger_entries
+from tests.support.shared import CTCAE_JSON
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "protocol" / "ctcae-v5.0.json"
+
+CONSENTED = date(2026, 11, 1)
+"""Consent date of the subjects below; the fixed dates of the payloads follow it."""
 
 COURSE = {"CHEMO_NO": "1", "REGIMEN": "Topotecan + cyclophosphamide", "CHEMO_STDT": "2026-11-02", "CHEMO_ENDT": "2026-11-06"}
 PRODUCT = {
@@ -78,13 +80,13 @@ def save(app):
 
 
 def test_treatment_forms_are_refused_before_enrolment(investigator, make_subject, save):
-    subject = make_subject(investigator)
+    subject = make_subject(investigator, consent_date=CONSENTED)
     with pytest.raises(EntryRefused, match="is not enrolled"):
         save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
 
 
 def test_an_nk_infusion_is_refused_for_a_control_arm_subject(investigator, make_subject, enrol, save):
-    subject = enrol(make_subject(investigator), investigator, arm="CONTROL")
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator, arm="CONTROL")
     with pytest.raises(EntryRefused, match="NK arm only"):
         save(investigator, subject, "infusion", 1, "infusion", INFUSION)
 
@@ -92,7 +94,7 @@ def test_an_nk_infusion_is_refused_for_a_control_arm_subject(investigator, make_
 def test_an_infusion_reads_chemotherapy_and_product_release_from_the_subject_s_other_forms(
     investigator, make_subject, enrol, save, db
 ):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
     with pytest.raises(crf.HardCheckFailed) as refused:
         save(investigator, subject, "infusion", 1, "infusion", INFUSION)
@@ -110,7 +112,7 @@ def test_an_infusion_reads_chemotherapy_and_product_release_from_the_subject_s_o
 def test_an_infusion_outside_its_window_saves_with_a_query_and_an_automatic_deviation(
     investigator, make_subject, enrol, save, db
 ):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
     save(investigator, subject, "infusion", 1, "nk_product", PRODUCT)
     late = {**INFUSION, "INF_DT": "2026-11-18", "WEIGHT_DT": "2026-11-17", "THAW_DTC": "2026-11-18 09:00",
@@ -126,14 +128,14 @@ def test_an_infusion_outside_its_window_saves_with_a_query_and_an_automatic_devi
 
 
 def test_infusion_four_waits_for_the_response_after_infusion_three(investigator, make_subject, enrol, save):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     with pytest.raises((EntryRefused, crf.HardCheckFailed)) as refused:
         save(investigator, subject, "infusion", 4, "infusion", {**INFUSION, "INF_NO": "4"})
     assert "infusion" in str(refused.value).lower()
 
 
 def test_adverse_event_checks_read_consent_date_and_arm(investigator, make_subject, enrol, save):
-    subject = enrol(make_subject(investigator), investigator, arm="CONTROL")
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator, arm="CONTROL")
     with pytest.raises(crf.HardCheckFailed) as refused:
         save(investigator, subject, "logs", 1, "adverse_event", {**AE, "AESTDTC": "2026-10-20", "AEENDTC": "2026-10-22"})
     checks = {f.check for f in refused.value.findings}
@@ -148,13 +150,13 @@ def test_an_imported_dictionary_codes_later_adverse_events_and_the_import_is_led
 ):
     from edc.cli import main
 
-    result = runner.invoke(main, ["dictionary", "import-ctcae", str(SHARED)])
+    result = runner.invoke(main, ["dictionary", "import-ctcae", str(CTCAE_JSON)])
     assert result.exit_code == 0, result.output
     assert "imported 837 terms" in result.output
     [entry] = ledger_entries(db, "dictionary.imported")
     assert entry.payload["terms"] == 837 and len(entry.payload["source_sha256"]) == 64
 
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     saved = save(investigator, subject, "logs", 1, "adverse_event", {**AE, "AETERM": "Vasculitis", "AETOXGR": "3", "AE_INF_NO": ""})
     assert saved.evaluation.derived["AEDICT_VERSION"].startswith("CTCAE CTCAE v5.0 import")
 
@@ -171,7 +173,7 @@ def test_a_malformed_dictionary_file_is_refused_and_nothing_is_imported(runner, 
 
 
 def test_end_of_study_for_death_sets_the_status_and_closes_treatment_entry(investigator, make_subject, enrol, save, db):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     save(investigator, subject, "end_of_study", 1, "death",
          {"DTHDTC": "2026-11-20", "DTHCAUSE": "DISEASE_PROGRESSION", "AUTOPSY": "N"})
     save(investigator, subject, "end_of_study", 1, "end_of_study",
@@ -191,7 +193,7 @@ BASELINE = {"ASSESS_DT": "2026-10-25", "ASSESS_TYPE": "BASELINE", "MIBG_DONE": "
 def test_response_is_derived_against_the_saved_baseline_and_rederived_when_the_baseline_changes(
     investigator, make_subject, enrol, save, db
 ):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     save(investigator, subject, "screening", 1, "tumour_assessment", BASELINE)
     save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
     follow = {**BASELINE, "ASSESS_DT": "2026-12-20", "ASSESS_TYPE": "RESPONSE", "ASSESS_NO": "1",
@@ -212,7 +214,7 @@ def test_response_is_derived_against_the_saved_baseline_and_rederived_when_the_b
 
 
 def test_the_response_timeline_charts_saved_assessments_and_infusions(investigator, make_subject, enrol, save, client, login):
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     save(investigator, subject, "screening", 1, "tumour_assessment", BASELINE)
     save(investigator, subject, "chemo", 1, "chemotherapy", COURSE)
     save(investigator, subject, "infusion", 1, "nk_product", PRODUCT)
@@ -234,7 +236,7 @@ def test_an_unreported_serious_event_appears_with_its_clock_on_the_safety_dashbo
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    subject = enrol(make_subject(investigator), investigator)
+    subject = enrol(make_subject(investigator, consent_date=CONSENTED), investigator)
     aware = (datetime.now(ZoneInfo("Asia/Tehran")) - timedelta(hours=30)).replace(tzinfo=None)
     onset = aware.date().isoformat()
     save(investigator, subject, "logs", 1, "adverse_event",

@@ -1,22 +1,19 @@
 """Helpers for the treatment and safety form tests: run one case through the public harness."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 from forms.harness import run_case
+from tests.support.shared import SHARED_PROTOCOL
 
 
 @pytest.fixture(scope="session")
 def shared_protocol() -> Path:
     """``../shared/protocol`` beside the repository (or ``EDC_SHARED_PROTOCOL``)."""
-    configured = os.environ.get("EDC_SHARED_PROTOCOL")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[4].parent / "shared" / "protocol"
+    return SHARED_PROTOCOL
 
 
 def _outcome(result: dict[str, Any], check: str) -> str | None:

@@ -34,7 +34,7 @@ serve: install
 	$(BIN)/gunicorn --workers $${EDC_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install-test
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python bench/ledger.py

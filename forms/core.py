@@ -108,6 +108,7 @@ class Check:
     fields: tuple[str, ...]
     rule: str
     message: str
+    """May name protocol parameters in braces (``"ANC < {anc_min_per_ul}/µL"``): see :func:`render_message`."""
     clause: str
     test: Callable[[CheckContext], CheckResult]
     needs: tuple[str, ...] = ()
@@ -305,7 +306,7 @@ def evaluate(
         outcome = check.test(ctx)
         if outcome is None or outcome is True:
             continue
-        message = outcome if isinstance(outcome, str) else check.message
+        message = outcome if isinstance(outcome, str) else render_message(check.message, params)
         findings.append(Finding(check.id, check.severity, check.fields, message, check.clause))
     if form.conclude:
         derived.update(form.conclude(findings, ctx))
@@ -313,7 +314,25 @@ def evaluate(
     return Evaluation(findings=findings, derived=derived, values=values, criterion_checks=criteria)
 
 
-def describe_checks(forms: Iterable[FormDef]) -> list[dict[str, str]]:
+class _ParameterValues(dict):
+    def __init__(self, params: Parameters):
+        super().__init__()
+        self._params = params
+
+    def __missing__(self, key: str) -> str:
+        try:
+            return str(self._params[key])
+        except KeyError:
+            return "{" + key + "}"
+
+
+def render_message(template: str, params: Parameters | None = None) -> str:
+    """A check's declared message with its protocol parameters filled in, so that the number a
+    message quotes is always the one the check applies (overrides included)."""
+    return template.format_map(_ParameterValues(params or REGISTRY))
+
+
+def describe_checks(forms: Iterable[FormDef], params: Parameters | None = None) -> list[dict[str, str]]:
     """The edit-check specification rows a data manager reviews: one per declared check."""
     rows = []
     for form in forms:
@@ -326,7 +345,7 @@ def describe_checks(forms: Iterable[FormDef]) -> list[dict[str, str]]:
                     "fields": " ".join(check.fields),
                     "rule": check.rule,
                     "severity": check.severity,
-                    "message": check.message,
+                    "message": render_message(check.message, params),
                     "clause": check.clause,
                 }
             )

@@ -250,14 +250,14 @@ def soft(check_id: str, fields: tuple[str, ...], rule: str, message: str, test: 
 _CRITERION_CHECKS: tuple[Check, ...] = (
     criterion("AGE", "AGE", ("BRTHDTC", "ICDTC"),
               "age_min_years <= AGE_Y (completed years at consent) <= age_max_years (inclusive when age_max_inclusive)",
-              "Age at consent {AGE_Y} y outside 2–16 y", c.age),
+              "Age at consent outside {age_min_years}–{age_max_years} y", c.age),
     criterion("I1I2", "I1I2", ("INRG_RISK", "DIS_STATUS", "INDUCT_CYC_N", "INDUCT_RESP", "PRIOR_ASCT", "PRIOR_AGGR_THER"),
               "INRG_RISK = HIGH and ([DIS_STATUS = REFRACTORY and INDUCT_CYC_N >= induct_min_cycles and INDUCT_RESP in "
               "refractory_responses] or [DIS_STATUS in RELAPSED/PROGRESSIVE and (PRIOR_ASCT = Y or PRIOR_AGGR_THER = Y)]); "
               "i1_i2_reading BOTH requires both brackets (P13)",
               "Not relapsed/refractory high-risk NB per I1/I2", c.relapsed_or_refractory),
     criterion("I3", "I3", ("LIFE_EXP_M",), "LIFE_EXP_M >= life_expectancy_min_months",
-              "Life expectancy < 6 months", c.life_expectancy),
+              "Life expectancy < {life_expectancy_min_months} months", c.life_expectancy),
     criterion("I4", "I4", ("DX_METHOD", "DX_HISTO", "BM_TUMOR", "UCAT_VMA", "UCAT_VMA_ULN", "UCAT_HVA", "UCAT_HVA_ULN"),
               "(DX_METHOD = HISTOLOGY and DX_HISTO in NB/GNB_NODULAR) or (BM_TUMOR = Y and (UCAT_VMA > UCAT_VMA_ULN or "
               "UCAT_HVA > UCAT_HVA_ULN))",
@@ -265,21 +265,21 @@ _CRITERION_CHECKS: tuple[Check, ...] = (
     criterion("I5", "I5", ("LES_LD_MM", "LES_MIBG_AVID", "FDG_AVID", "PET_DT"),
               "(LES_LD_MM >= measurable_lesion_min_mm and LES_MIBG_AVID = Y) or FDG_AVID = Y (blank FDG_AVID with no "
               "PET_DT: no PET done)",
-              "No measurable MIBG-avid (≥10 mm) or FDG-avid disease", c.measurable_disease),
+              "No measurable MIBG-avid (≥{measurable_lesion_min_mm} mm) or FDG-avid disease", c.measurable_disease),
     criterion("E1a", "E1a", ("PLT", "PLT_DT", "LAST_PLT_TX_DT"),
               "PLT >= plt_min_per_ul and (LAST_PLT_TX_DT blank or PLT_DT - LAST_PLT_TX_DT > plt_tx_free_days) (P2)",
-              "PLT < 50,000/µL or platelet-transfusion dependent (P2)", c.platelets),
-    criterion("E1b", "E1b", ("ANC",), "ANC >= anc_min_per_ul (P3)", "ANC < 500/µL (P3)", c.neutrophils),
-    criterion("E1c", "E1c", ("HGB",), "HGB >= hgb_min_g_dl; transfusion allowed (P4)", "Hb < 10 g/dL (P4)",
+              "PLT < {plt_min_per_ul}/µL or platelet-transfusion dependent (P2)", c.platelets),
+    criterion("E1b", "E1b", ("ANC",), "ANC >= anc_min_per_ul (P3)", "ANC < {anc_min_per_ul}/µL (P3)", c.neutrophils),
+    criterion("E1c", "E1c", ("HGB",), "HGB >= hgb_min_g_dl; transfusion allowed (P4)", "Hb < {hgb_min_g_dl} g/dL (P4)",
               c.haemoglobin),
-    criterion("E2a", "E2a", ("BILI", "BILI_ULN"), "BILI <= bili_excl_multiple × BILI_ULN", "Bilirubin > 1.5 × ULN",
+    criterion("E2a", "E2a", ("BILI", "BILI_ULN"), "BILI <= bili_excl_multiple × BILI_ULN", "Bilirubin > {bili_excl_multiple} × ULN",
               c.bilirubin),
     criterion("E2b", "E2b", ("ALT",),
               "ALT <= alt_excl_multiple × alt_uln_u_per_l (alt_boundary_reading LITERAL: ALT < that limit) (P5)",
-              "ALT > 135 U/L (P5)", c.alanine_aminotransferase),
+              "ALT > {alt_excl_multiple} × {alt_uln_u_per_l} U/L (P5)", c.alanine_aminotransferase),
     criterion("E3a", "E3", ("CRCL_METHOD", "CRCL"),
               "when CRCL_METHOD in crcl_measured_methods and CRCL entered: CRCL >= gfr_min (P6)",
-              "CrCl/GFR < 70 mL/min/1.73 m²", c.renal_clearance),
+              "CrCl/GFR < {gfr_min} mL/min/1.73 m²", c.renal_clearance),
     criterion("E3b", "E3", ("CREAT", "CREAT_DT", "SEX", "BRTHDTC", "CREAT_ULN"),
               "renal_reading P6: when no measured CrCl/GFR, CREAT <= CREAT_MAX (creat_max_table for age at CREAT_DT "
               "and SEX; creat_rule ULN_MULTIPLE: creat_uln_multiple × CREAT_ULN); LITERAL: always",
@@ -290,7 +290,7 @@ _CRITERION_CHECKS: tuple[Check, ...] = (
     criterion("E5", "E5", ("SF_PCT", "EF_PCT"),
               "cardiac_reading REGISTRY: (SF_PCT blank or >= sf_min) and (EF_PCT blank or >= ef_min) and one entered; "
               "COG_EITHER: SF_PCT >= sf_min or EF_PCT >= ef_min (P8)",
-              "SF < 27 % or EF < 50 % (P8)", c.cardiac_function),
+              "SF < {sf_min} % or EF < {ef_min} % (P8)", c.cardiac_function),
     criterion("E6a", "E6a", ("DYSP_REST",), "DYSP_REST = N", "Dyspnea at rest",
               c.answered_no("DYSP_REST", "Dyspnoea at rest (E6a).")),
     criterion("E6b", "E6b", ("EX_INTOL",), "EX_INTOL = N", "Exercise intolerance",
@@ -299,7 +299,7 @@ _CRITERION_CHECKS: tuple[Check, ...] = (
               c.answered_no("O2_CHRONIC", "Chronic oxygen requirement (E6c).")),
     criterion("E6d", "E6d", ("SPO2_INDICATED", "SPO2_RA"),
               "SPO2_INDICATED = N or SPO2_RA >= spo2_min (spo2_reading COG: SPO2_RA > spo2_min) (P9)",
-              "Room-air SpO₂ < 94 % (P9)", c.oxygen_saturation),
+              "Room-air SpO₂ < {spo2_min} % (P9)", c.oxygen_saturation),
     criterion("E6e", "E6e", ("PLEUR_EFF_CUR", "PERIC_EFF_CUR"), "PLEUR_EFF_CUR = N and PERIC_EFF_CUR = N",
               "Current pleural/pericardial effusion", c.effusions),
     criterion("E7", "E7", ("EMERG_COND",), "EMERG_COND = N", "Emergency condition precludes treatment",
@@ -313,19 +313,19 @@ _CRITERION_CHECKS: tuple[Check, ...] = (
               "no run of >= steroid_min_days consecutive days, ending between ENRLDT - steroid_recent_days and ENRLDT, "
               "on each of which the summed systemic (steroid_systemic_routes) prednisone-equivalent dose "
               "(steroid_factors) / WEIGHT_KG >= steroid_pred_eq_mgkgday (P11)",
-              "Systemic steroid ≥0.5 mg/kg/d pred-eq for ≥7 d (P11)", c.steroids),
+              "Systemic steroid ≥{steroid_pred_eq_mgkgday} mg/kg/d pred-eq for ≥{steroid_min_days} d (P11)", c.steroids),
     criterion("E10", "E10", (),
               "no conmed in cyp3a4_strong_inhibitors/cyp3a4_strong_inducers (cyp3a4_strength_reading ANY: also "
               "cyp3a4_moderate_modulators), by a route not in cyp3a4_nonsystemic_routes, ongoing or with CMENDTC >= "
               "ENRLDT - cyp3a4_lookback_days (P12)",
-              "Strong CYP3A4 inducer/inhibitor within 7 d (P12)", c.cyp3a4),
+              "Strong CYP3A4 inducer/inhibitor within {cyp3a4_lookback_days} d (P12)", c.cyp3a4),
     criterion("E12", "E12", ("OTHER_TRIAL_CUR", "OTHER_TRIAL_TYPE"),
               "OTHER_TRIAL_CUR = N, or OTHER_TRIAL_TYPE = OBSERVATIONAL when other_trial_observational_allowed",
               "Concurrent interventional trial", c.other_trial),
     criterion("E13", "E13", (),
               "no ongoing baseline condition with GRADE >= e13_min_grade in e13_socs (Investigations: "
               "e13_investigation_terms only)",
-              "Unresolved CTCAE v5 grade ≥3 organ toxicity", c.organ_toxicity),
+              "Unresolved CTCAE v5 grade ≥{e13_min_grade} organ toxicity", c.organ_toxicity),
     criterion("E14", "E14", ("COMPLY_ABLE",), "COMPLY_ABLE = Y", "Unable to comply with protocol",
               c.answered_yes("COMPLY_ABLE", "Unable to comply with protocol requirements (E14).")),
     criterion("E15", "E15", ("IC_PARENT_SIGNED", "ICDTC"),
@@ -473,7 +473,7 @@ _SOFT_CHECKS: tuple[Check, ...] = (
     soft("E3c", ("HEIGHT_CM", "CREAT"),
          "no measured CrCl/GFR and CREAT <= CREAT_MAX but bedside Schwartz eGFR (schwartz_k × HEIGHT_CM / CREAT, or "
          "CRCL by EGFR_SCHWARTZ) < gfr_min -> query",
-         "Bedside Schwartz eGFR < 70; confirm renal function", _schwartz_low),
+         "Bedside Schwartz eGFR < {gfr_min}; confirm renal function", _schwartz_low),
     soft("E4b", ("AED_LIST",), "AED_LIST names one of enzyme_inducing_aeds -> query",
          "Enzyme-inducing AED: check E10", _enzyme_inducing_aed),
     soft("E9b", (), "systemic physiologic_steroids record in the E9 window -> query",

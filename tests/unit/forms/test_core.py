@@ -93,3 +93,15 @@ def test_required_blank_fields_need_a_missing_data_reason():
     assert [f.check for f in findings] == ["INF_NO.REQUIRED"]
     assert missing_required(FORM, {"WEIGHT_KG": "20", "INF_NO": ""}, {"INF_NO": "ND"}) == []
     assert [f.check for f in missing_required(FORM, {"WEIGHT_KG": "20"}, {"INF_NO": "bogus"})] == ["INF_NO.REQUIRED"]
+
+
+def test_a_listed_message_quotes_the_parameter_in_force_including_an_override():
+    from forms.core import describe_checks
+    from forms.registry import get_form
+
+    screening = get_form("screening")
+    default = {row["id"]: row["message"] for row in describe_checks([screening])}
+    overridden = {row["id"]: row["message"] for row in describe_checks([screening], REGISTRY.with_overrides({"anc_min_per_ul": 750}))}
+    assert default["E1b"] == "ANC < 500/µL (P3)"
+    assert overridden["E1b"] == "ANC < 750/µL (P3)"
+    assert "{" not in "".join(default.values()), "every placeholder names a declared parameter"

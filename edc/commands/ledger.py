@@ -104,7 +104,8 @@ def checkpoint(make_new: bool) -> None:
 def export(path: Path) -> None:
     """Write the offline bundle (entries, checkpoints, keys, manifest) to the folder PATH."""
     session = get_session()
-    summary = ledger_audit.export_bundle(session, ledger_config(), path, exported_by=None)
+    with transaction(session):
+        summary = ledger_audit.export_bundle(session, ledger_config(), path, exported_by=None)
     click.echo(f"wrote {summary['entries']} entries and {summary['checkpoints']} checkpoints to {path}")
     click.echo("verify it anywhere with: edc ledger verify-bundle " + str(path))
 

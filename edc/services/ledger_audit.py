@@ -21,6 +21,7 @@ from audit.merkle import MerkleTree, ProofError, verify_inclusion
 from audit.verifier import VerificationReport, verify_entries
 
 from ..models import LedgerEntry
+from ..wiring import actor_for
 from . import ledger as ledger_service
 from .precedence import ConsentPrecedenceRule
 
@@ -57,19 +58,17 @@ def verify_database(
 
 
 def export_bundle(session: Session, config: ledger_service.LedgerConfig, path: Path, exported_by) -> dict[str, Any]:
-    """Write the offline bundle to ``path`` and ledger the export with the manifest's SHA-256."""
+    """Write the offline bundle to ``path`` and ledger the export with the manifest's SHA-256 (in the
+    caller's transaction)."""
     records = list(ledger_service.iter_records(session))
     notes = ledger_service.checkpoint_notes(session)
     write_bundle(path, records, notes, ledger_service.public_keys(session), config.origin)
     manifest_sha = hashlib.sha256((Path(path) / MANIFEST_FILE).read_bytes()).hexdigest()
-    from ..wiring import actor_for
-
     actor = actor_for(exported_by) if exported_by is not None else ledger_service.SYSTEM_ACTOR
     ledger_service.append(
         session, config, actor=actor, action="export.ledger_bundle",
         payload={"entries": len(records), "checkpoints": len(notes), "manifest_sha256": manifest_sha},
     )
-    session.commit()
     return {"entries": len(records), "checkpoints": len(notes), "manifest_sha256": manifest_sha}
 
 

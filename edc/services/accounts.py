@@ -114,7 +114,7 @@ def _key_fingerprint(public_bytes: bytes) -> str:
 def _issue_signing_key(session, ledger, actor, user: User, password: str, client_address, reason: str) -> None:
     issued = user_keys.issue_key(password)
     user.signing_public_key = issued.public_bytes
-    user.signing_private_key_enc = issued.encrypted_pem
+    user.signing_private_key_enc = issued.wrapped_key
     _ledger(
         session, ledger, actor, "account.signing_key_issued", user, client_address,
         public_key=base64.b64encode(issued.public_bytes).decode(),

@@ -1,12 +1,11 @@
-"""A small study to export: one consented subject with a screening form saved and then changed with a
-reason, a manual query (answered and closed) and an open one, an investigator's signature, an SDV
-mark.  Consent is inserted directly (documents, record, guardian signer, obtainer e-signature) with
-the ledger entries the consent service writes, so the verifier's consent-precedence rule holds.
+"""A small study to export: one subject consented through the consent service, with a screening form
+saved and then changed with a reason, a manual query (answered and closed) and an open one, an
+investigator's signature and an SDV mark (the last two inserted directly with fixed values).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -26,42 +25,13 @@ class Study:
     site_code: str
 
 
-def consent_subject(db, ledger, coordinator_user, subject) -> None:
-    from audit.entry import RecordRef
-    from edc.models import ConsentDocument, ConsentRecord, ConsentSigner, ESignature
-    from edc.services import ledger as ledger_service
-    from edc.wiring import actor_for
-
-    now = ledger.clock()
-    document = ConsentDocument(kind="guardian", version_label="1.0", language="en", ethics_reference="IR.TEST.1401.001",
-                               approval_date=date(2025, 1, 1), effective_date=date(2025, 1, 1), sha256="a" * 64)
-    db.add(document)
-    db.flush()
-    ledger_service.append(db, ledger, actor=ledger_service.SYSTEM_ACTOR, action="consent.document_registered", payload={
-        "document_id": document.id, "kind": "guardian", "version_label": "1.0", "effective_date": "2025-01-01",
-        "retirement_date": None, "sha256": document.sha256})
-    obtainer = ESignature(signer_id=coordinator_user.id, printed_name=coordinator_user.printed_name, meaning="consent_obtained",
-                          scope="consent", subject_id=subject.id, target=f"consent/{subject.code}", content_sha256="b" * 64,
-                          user_signature=b"\x01" * 64, signed_at=now)
-    db.add(obtainer)
-    db.flush()
-    record = ConsentRecord(subject_id=subject.id, document_id=document.id, consent_date=now.date(), signed_at=now,
-                           guardian_count=1, obtained_by=coordinator_user.id, obtainer_signature_id=obtainer.id)
-    db.add(record)
-    db.flush()
-    db.add(ConsentSigner(record_id=record.id, capacity="guardian", relationship_to_child="mother", signed_at=now,
-                         image_media_type="image/png", image_sealed=b"", image_sha256="c" * 64))
-    db.flush()
-    ledger_service.append(db, ledger, actor=actor_for(coordinator_user, subject.site_id), action="consent.given",
-                          record=RecordRef(site=subject.site.code, subject=subject.code),
-                          payload={"document_id": document.id, "version_label": "1.0", "record_id": record.id})
-
-
 @pytest.fixture
-def study(app, make_site, make_user) -> Study:
+def study(app, make_site, make_user, make_subject) -> Study:
     from edc.db import get_session, transaction
-    from edc.models import ESignature, SdvMark
-    from edc.services import crf, queries, subjects
+    from edc.models import ESignature, SdvMark, Subject
+    from sqlalchemy import select
+
+    from edc.services import crf, queries
     from edc.services.sdv import value_hash
     from edc.wiring import ledger_config
 
@@ -69,12 +39,11 @@ def study(app, make_site, make_user) -> Study:
     coordinator = make_user("coordinator", site, printed_name="Sara Coordinator")
     investigator = make_user("investigator", site, printed_name="Dr Reza Investigator")
     monitor = make_user("monitor", site, printed_name="Mina Monitor")
+    code = make_subject(coordinator).code
     with app.app_context():
         db = get_session()
         ledger = ledger_config()
-        with transaction(db):
-            subject = subjects.register_subject(db, ledger, coordinator.user, db.merge(site))
-            consent_subject(db, ledger, coordinator.user, subject)
+        subject = db.execute(select(Subject).where(Subject.code == code)).scalar_one()
         slot = crf.Slot("screening", 1, "screening", 1)
         with transaction(db):
             crf.save_form(db, ledger, coordinator.user, subject, slot,

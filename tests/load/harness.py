@@ -16,7 +16,8 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Callable
 
@@ -110,6 +111,13 @@ def seed_study(url: str, key_file: Path, instance: Path, users: int, *, checkpoi
             with transaction(db):
                 site = accounts.create_site(db, config, None, code=site_code, name=f"{site_code} hospital",
                                             timezone_name="Asia/Tehran")
+                manager, _ = accounts.create_user(
+                    db, config, None, username="datamanager", printed_name="Dr Load Data Manager",
+                    email="datamanager@hospital.example", role="data_manager", password="Pw-" + secrets.token_urlsafe(18),
+                    must_change_password=False)
+                accounts.record_training(db, config, None, manager, course="Protocol NCT06674265 and EDC training",
+                                         completed_on=date(2026, 1, 15))
+                accounts.accept_attestation(db, config, manager)
             for number in range(1, users + 1):
                 username = f"coord{number:02d}"
                 password = "Pw-" + secrets.token_urlsafe(18)
@@ -126,50 +134,39 @@ def seed_study(url: str, key_file: Path, instance: Path, users: int, *, checkpoi
                     accounts.confirm_totp_enrolment(db, config, user, pyotp.TOTP(secret).now(), lockout_threshold=5)
                     user.totp_last_step = None  # the enrolment code must not block the first login in this step
                 with transaction(db):
-                    subject = consented_subject(db, config, user, site)
+                    subject = consented_subject(db, config, user, password, secret, site, manager)
                 seeded.append(SeededUser(username, password, secret, subject.code))
     finally:
         app.extensions["edc_engine"].dispose()
     return seeded
 
 
-def consented_subject(db, config, user, site):
-    """Register a subject and record guardian permission the way the consent service does (rows and
-    the ``consent.document_registered`` / ``consent.given`` entries), so the entry gates open."""
-    from audit.entry import RecordRef
-    from edc.models import ConsentDocument, ConsentRecord, ConsentSigner, ESignature
-    from edc.services import identifiers, subjects
-    from edc.services import ledger as ledger_service
-    from edc.wiring import actor_for
+def consented_subject(db, config, user, password: str, secret: str, site, manager):
+    """Register a subject and record guardian permission through the consent service, exactly as at
+    the bedside (drawn signature, obtainer's re-authentication), so the entry gates open."""
+    from edc.models import ConsentDocument
+    from edc.services import consent, subjects
+    from edc.services.signature_images import validate
+    from tests.support.drawings import signature_png
 
     subject = subjects.register_subject(db, config, user, site)
-    document = db.execute(select(ConsentDocument).where(ConsentDocument.kind == "guardian")).scalars().first()
-    if document is None:
-        document = ConsentDocument(kind="guardian", version_label="1.0", language="fa",
-                                   ethics_reference="IR.ACECR.ROYAN.REC.1400.032", approval_date=date(2024, 1, 1),
-                                   effective_date=date(2024, 1, 1), sha256="0" * 64, optional_items="")
-        db.add(document)
-        db.flush()
-        ledger_service.append(db, config, actor=ledger_service.SYSTEM_ACTOR, action="consent.document_registered",
-                              payload={"document_id": document.id, "kind": "guardian", "version_label": "1.0",
-                                       "effective_date": "2024-01-01", "retirement_date": None, "sha256": "0" * 64})
-    now = datetime.now(timezone.utc)
-    signature = ESignature(signer_id=user.id, printed_name=user.printed_name, meaning="consent_obtained", scope="consent",
-                           subject_id=subject.id, target=f"consent/{subject.code}", content_sha256="1" * 64,
-                           user_signature=b"\0" * 64, signed_at=now)
-    db.add(signature)
-    db.flush()
-    record = ConsentRecord(subject_id=subject.id, document_id=document.id, consent_date=date(2026, 11, 1), signed_at=now,
-                           guardian_count=1, obtained_by=user.id, obtainer_signature_id=signature.id, optional_answers="{}")
-    db.add(record)
-    db.flush()
-    name = identifiers.seal(db, subject, "Guardian Name", "guardian_name")
-    db.add(ConsentSigner(record_id=record.id, capacity="guardian", relationship_to_child="mother", name_sealed=str(name),
-                         signed_at=now, image_media_type="image/png", image_sealed=b"sealed", image_sha256="2" * 64))
-    ledger_service.append(db, config, actor=actor_for(user, site.id), action="consent.given",
-                          record=RecordRef(site=site.code, subject=subject.code),
-                          payload={"document_id": document.id, "version_label": document.version_label,
-                                   "consent_date": "2026-11-01", "guardians": 1})
+    document_id = db.execute(select(ConsentDocument.id).where(ConsentDocument.kind == "guardian")).scalars().first()
+    if document_id is None:
+        document, _ = consent.register_document(db, config, manager, consent.DocumentInput(
+            kind="guardian", version_label="1.0", language="fa", ethics_reference="IR.ACECR.ROYAN.REC.1400.032",
+            approval_date=date(2024, 1, 1), effective_date=date(2024, 1, 1), content=b"guardian permission form 1.0",
+            content_type="text/plain"))
+        document_id = document.id
+    user.totp_last_step = None
+    consent.capture_consent(
+        db, config, user, subject,
+        consent.ConsentCapture(document_id=document_id, consent_date=date(2026, 11, 1), consent_time=wall_time(10, 0),
+                               child_birth_date=date(2020, 11, 1), copy_given=True,
+                               guardians=[consent.SignerInput(name="Load Guardian", relationship="mother",
+                                                              signature=validate(signature_png(), "image/png"))]),
+        password=password, totp_code=pyotp.TOTP(secret).now(), lockout_threshold=5,
+    )
+    user.totp_last_step = None  # the capture used this step's code; the first login must not be refused as a replay
     return subject
 
 

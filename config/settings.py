@@ -86,6 +86,18 @@ def _seconds(environ, name: str, default: float) -> float:
     return value
 
 
+def instance_path(environ: dict | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("EDC_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def ledger_key_path(environ: dict | None = None) -> Path:
+    """Where the ledger key file is (or will be created), without validating anything else: the
+    operator creates the key before production settings can pass."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("EDC_LEDGER_KEY_FILE", instance_path(environ) / "ledger-key.pem"))
+
+
 def load_settings(environ: dict | None = None) -> Settings:
     """Read settings from the environment (``EDC_*``).
 
@@ -95,9 +107,9 @@ def load_settings(environ: dict | None = None) -> Settings:
     env = environ.get("EDC_ENV", "development")
     if env not in ("development", "test", "production"):
         raise ConfigurationError(f"EDC_ENV must be development, test or production, got {env!r}")
-    instance = Path(environ.get("EDC_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+    instance = instance_path(environ)
     secret = environ.get("EDC_SECRET_KEY", DEV_SECRET)
-    key_file = Path(environ.get("EDC_LEDGER_KEY_FILE", instance / "ledger-key.pem"))
+    key_file = ledger_key_path(environ)
     settings = Settings(
         env=env,
         secret_key=secret,

@@ -23,9 +23,14 @@ COMMAND_MODULES = (
 
 
 def _create_app():
+    from config.settings import ConfigurationError
+
     from . import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise click.UsageError(f"configuration refused: {error}") from None
 
 
 class EdcGroup(FlaskGroup):

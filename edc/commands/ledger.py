@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from audit.bundle import verify_bundle
 from audit.keys import KeyFileError, generate_key_file, load_signer
 from audit.merkle import ProofError
+
+from config.settings import ledger_key_path
 
 from ..db import get_session, transaction
 from ..services import ledger as ledger_service
@@ -27,10 +28,9 @@ def ledger_group() -> None:
 
 @ledger_group.command("init-key")
 @click.option("--key-file", type=click.Path(path_type=Path), help="Where to create the key (default: EDC_LEDGER_KEY_FILE).")
-@with_appcontext
 def init_key(key_file: Path | None) -> None:
-    """Create the ledger's Ed25519 key file (mode 0600) if it does not exist yet."""
-    path = key_file or Path(current_app.config["EDC_LEDGER_KEY_FILE"])
+    """Create the ledger's Ed25519 key file (mode 0600) if it does not exist yet (needs no database)."""
+    path = key_file or ledger_key_path()
     if path.exists():
         click.echo(f"ledger key already present at {path}")
         return

@@ -81,3 +81,16 @@ def test_the_markdown_listing_shows_every_assumption_parameter():
         if parameter.assumption:
             assert f"| {parameter.key} |" in result.stdout
     assert "ASSUMPTION" in result.stdout
+
+
+def test_the_ledger_key_is_created_before_production_settings_can_pass(tmp_path):
+    key = tmp_path / "keys" / "ledger-key.pem"
+    env = {"PATH": "/usr/bin:/bin", "EDC_ENV": "production", "EDC_LEDGER_KEY_FILE": str(key),
+           "EDC_INSTANCE_PATH": str(tmp_path / "instance")}
+    edc = str(Path(sys.executable).with_name("edc"))
+    created = subprocess.run([edc, "ledger", "init-key"], capture_output=True, text=True, timeout=60, env=env)
+    assert created.returncode == 0, created.stderr
+    assert key.stat().st_mode & 0o777 == 0o600
+    refused = subprocess.run([edc, "db", "upgrade"], capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode == 2
+    assert "configuration refused: EDC_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr

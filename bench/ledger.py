@@ -19,8 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from audit.entry import Actor, RecordRef  # noqa: E402
@@ -28,26 +26,21 @@ from audit.keys import generate_key_file  # noqa: E402
 from audit.merkle import MerkleTree  # noqa: E402
 from audit.verifier import verify_entries  # noqa: E402
 from bench.ledger_raw import inclusion_proof_seconds, raw_pipeline_rates, realistic_payload  # noqa: E402
+from tests.load.harness import create_database, drop_database  # noqa: E402
 from edc.db import make_engine  # noqa: E402
 from edc.migrate import upgrade  # noqa: E402
 from edc.services import ledger as ledger_service  # noqa: E402
 
+BENCH_DATABASE = f"edc_bench_{os.getpid()}"
 ACTOR = Actor(user_id=7, name="Dr Bench Mark", role="investigator")
 
 
 def _fresh_database(kind: str, folder: Path, server_url: str | None) -> str:
     if kind == "sqlite":
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    else:
-        name = f"edc_bench_{os.getpid()}"
-        admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(server_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    return url
+        upgrade(url)
+        return url
+    return create_database(server_url, BENCH_DATABASE)
 
 
 def _append(sessions, config, count: int, start: int, per_transaction: int) -> float:
@@ -126,10 +119,7 @@ def main(argv=None) -> int:
         median, worst = inclusion_proof_seconds(tree)
         print(f"\ninclusion proof at {args.entries:,} entries: median {median * 1000:.3f} ms, worst {worst * 1000:.3f} ms (goal < 5 ms)")
         if args.postgres:
-            admin = create_engine(make_url(args.postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "edc_bench_{os.getpid()}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(args.postgres, BENCH_DATABASE)
     return 0
 
 

@@ -102,6 +102,20 @@ def open_query(session: Session, ledger, user, subject: Subject, instance: FormI
     return query
 
 
+def _refuse_unless_opener(user, subject: Subject, query: Query, action: str, verb: str) -> None:
+    """Manual queries are closed and re-opened only by the role that opened them."""
+    role = role_at(user, subject.site_id)
+    if not user_can(user, action, subject.site_id) or (not query.automatic and role != query.opener_role):
+        raise PermissionDenied(f"Only the role that opened this query can {verb} it.")
+
+
+def _move(session: Session, ledger, user, subject: Subject, query: Query, transition: str, text: str, state: str) -> None:
+    """Apply a transition unless the form is locked (a lock freezes its queries too)."""
+    instance = session.get(FormInstance, query.instance_id)
+    _refuse_if_locked(session, subject, instance)
+    _transition(session, ledger, user, subject, instance, query, transition, text, state)
+
+
 def answer_query(session: Session, ledger, user, subject: Subject, query: Query, text: str) -> None:
     """Site staff reply to an open query (a data change, if any, is saved through the form).
 
@@ -113,9 +127,7 @@ def answer_query(session: Session, ledger, user, subject: Subject, query: Query,
         raise DomainError("Only an open query can be answered.")
     if not (text or "").strip():
         raise DomainError("Write your answer.")
-    instance = session.get(FormInstance, query.instance_id)
-    _refuse_if_locked(session, subject, instance)
-    _transition(session, ledger, user, subject, instance, query, "answered", text.strip(), "answered")
+    _move(session, ledger, user, subject, query, "answered", text.strip(), "answered")
 
 
 def close_query(session: Session, ledger, user, subject: Subject, query: Query, text: str) -> None:
@@ -123,28 +135,23 @@ def close_query(session: Session, ledger, user, subject: Subject, query: Query, 
 
     :raises PermissionDenied: when the role differs from the opener's.
     """
-    role = role_at(user, subject.site_id)
-    if not user_can(user, "query.close", subject.site_id) or (not query.automatic and role != query.opener_role):
-        raise PermissionDenied("Only the role that opened this query can close it.")
+    _refuse_unless_opener(user, subject, query, "query.close", "close")
     if query.state == "closed":
         raise DomainError("The query is already closed.")
-    instance = session.get(FormInstance, query.instance_id)
-    _refuse_if_locked(session, subject, instance)
-    _transition(session, ledger, user, subject, instance, query, "closed", (text or "Closed.").strip(), "closed")
+    _move(session, ledger, user, subject, query, "closed", (text or "Closed.").strip(), "closed")
 
 
 def reopen_query(session: Session, ledger, user, subject: Subject, query: Query, text: str) -> None:
-    """Re-open an answered or closed manual query when the answer does not resolve it."""
-    role = role_at(user, subject.site_id)
-    if not user_can(user, "query.open", subject.site_id) or (not query.automatic and role != query.opener_role):
-        raise PermissionDenied("Only the role that opened this query can re-open it.")
+    """Re-open an answered or closed manual query when the answer does not resolve it.
+
+    :raises PermissionDenied: when the role differs from the opener's.
+    """
+    _refuse_unless_opener(user, subject, query, "query.open", "re-open")
     if query.state == "open":
         raise DomainError("The query is already open.")
     if not (text or "").strip():
         raise DomainError("Say why the query is re-opened.")
-    instance = session.get(FormInstance, query.instance_id)
-    _refuse_if_locked(session, subject, instance)
-    _transition(session, ledger, user, subject, instance, query, "reopened", text.strip(), "open")
+    _move(session, ledger, user, subject, query, "reopened", text.strip(), "open")
 
 
 def open_counts(session: Session, subject: Subject) -> dict[int, int]:
